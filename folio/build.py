@@ -1,0 +1,93 @@
+"""A whole build: load and validate the book, render every requested output in memory, then write them.
+
+Nothing is written until every output has rendered, and each file is replaced atomically, so a failed
+or interrupted build leaves the previous outputs as they were.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .load import load_book
+from .model import Book
+
+FORMATS = ("pdf", "epub", "html")
+
+
+@dataclass(frozen=True)
+class Output:
+    format: str
+    path: Path
+    size: int
+    seconds: float
+    detail: str  # e.g. "12 pages"
+    warnings: tuple[str, ...] = ()
+
+
+def build_date(book: Book) -> dt.datetime:
+    """The moment stamped into the outputs: SOURCE_DATE_EPOCH when set, else the book's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.combine(book.config.date, dt.time())
+
+
+def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None) -> list[Output]:
+    book = load_book(book_dir)
+    out_dir = out_dir or book.root / "dist"
+    slug = book.config.slug
+    rendered: list[tuple[Output, bytes]] = []
+    pdf_data: bytes | None = None
+
+    if "pdf" in formats:
+        from .pdf import render_pdf
+
+        start = time.perf_counter()
+        pdf = render_pdf(book)
+        pdf_data = pdf.data
+        rendered.append((Output("pdf", out_dir / f"{slug}.pdf", len(pdf.data), time.perf_counter() - start,
+                                f"{pdf.page_count} pages", tuple(pdf.warnings)), pdf.data))
+    if "epub" in formats:
+        from .epub import COVER_WIDTH_PX, render_epub
+        from .pdf import rasterize_first_page, render_cover_pdf
+
+        start = time.perf_counter()
+        cover = rasterize_first_page(pdf_data or render_cover_pdf(book), COVER_WIDTH_PX)
+        data = render_epub(book, cover, build_date(book))
+        rendered.append((Output("epub", out_dir / f"{slug}.epub", len(data), time.perf_counter() - start,
+                                f"{len(book.chapters)} chapters, {len(book.figures)} figures"), data))
+    if "html" in formats:
+        from .html import render_web_html
+
+        start = time.perf_counter()
+        data = render_web_html(book).encode("utf-8")
+        rendered.append((Output("html", out_dir / f"{slug}.html", len(data), time.perf_counter() - start,
+                                "single page"), data))
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for output, data in rendered:
+        write_atomically(output.path, data)
+    return [output for output, _ in rendered]
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write beside the target, then rename over it: readers see the old file or the new, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

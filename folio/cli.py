@@ -1,0 +1,84 @@
+"""`python render.py`: build a book folder into PDF, EPUB and web HTML."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from .build import FORMATS, build
+from .errors import BookError
+
+DESCRIPTION = """\
+Build a book folder (one holding a book.yaml) into a print PDF, an EPUB 3 and a single-page web HTML.
+Outputs go to DIST (default: the book's dist/ folder), named from the book's slug. Nothing is written
+unless every requested output builds, and each file is replaced atomically."""
+
+EPILOG = """\
+exit status: 0 built; 2 the book has problems (each is printed as file:line: message);
+1 an internal error (run again with --debug for the traceback)."""
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="render.py", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--book", type=Path, default=Path("."), metavar="DIR",
+                        help="book folder to build (default: the current folder)")
+    parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST",
+                        help=f"comma-separated outputs to build, from {', '.join(FORMATS)} (default: all)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIST",
+                        help="folder for the outputs (default: DIR/dist)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but problems")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
+    args = parser.parse_args(argv)
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        parser.error(f"--format: unknown output {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
+    args.formats = tuple(f for f in FORMATS if f in formats)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        outputs = build(args.book, args.formats, args.out)
+    except BookError as exc:
+        for problem in exc.problems:
+            print(f"error: {_display(problem)}", file=sys.stderr)
+        count = len(exc.problems)
+        print(f"{count} problem{'s' if count != 1 else ''}; nothing was written.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; nothing was written.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: report, never a bare traceback
+        if args.debug:
+            traceback.print_exc()
+        print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if not args.debug:
+            print("run again with --debug for the traceback; nothing was written.", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        for output in outputs:
+            print(f"{_relative(output.path):<48} {_size(output.size):>8}  {output.detail:<28} {output.seconds:5.2f} s")
+            for warning in output.warnings:
+                print(f"  warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _display(problem) -> str:
+    return str(problem).replace(str(problem.file), _relative(problem.file), 1)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"

@@ -1,0 +1,163 @@
+"""The EPUB 3: one XHTML document per chapter, assembled by ebooklib, packed reproducibly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import PurePosixPath
+
+from ebooklib import epub
+
+from .fonts import font_urls, subset_font
+from .html import book_characters, chapter_markup, contents_entries, metadata, template_env, theme_css
+from .model import Book
+
+EPUB_STYLESHEETS = ["fonts.css", "content.css", "epub.css"]
+STYLESHEET = "styles/css/book.css"  # beside styles/fonts/, as in the theme, so font URLs need no rewriting
+COVER_IMAGE = "images/cover.jpg"
+COVER_WIDTH_PX = 1600
+
+
+class PreparedDocument(epub.EpubHtml):
+    """An XHTML document written by our templates, stored exactly as given.
+
+    ebooklib's EpubHtml re-parses content with an HTML parser and rebuilds the head, which drops
+    epub:type attributes and our stylesheet links; this keeps ebooklib for the package (OPF, NCX,
+    manifest, spine) and leaves the documents alone.
+    """
+
+    def get_content(self, default=None):
+        return self.content
+
+
+def chapter_file(chapter_source_stem: str) -> str:
+    return f"text/{chapter_source_stem}.xhtml"
+
+
+def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime) -> bytes:
+    env = template_env(book.theme_dir)
+    meta = metadata(book)
+    config = book.config
+    files = {c.id: chapter_file(c.source.stem) for c in book.chapters}
+    id_files: dict[str, str] = {}
+    for chapter in book.chapters:
+        for element_id in [h.id for h in chapter.headings] + [f.id for f in chapter.figures] \
+                + [n for n, _ in chapter.footnotes] + [f"{n}-ref" for n, _ in chapter.footnotes]:
+            id_files[element_id] = files[chapter.id].removeprefix("text/")
+
+    package = epub.EpubBook()
+    package.set_identifier(config.identifier)
+    package.set_title(config.full_title)
+    package.set_language(config.language)
+    for number, author in enumerate(config.authors, start=1):
+        package.add_author(author, uid=f"creator{number}")
+    if config.publisher:
+        package.add_metadata("DC", "publisher", config.publisher)
+    package.add_metadata("DC", "date", config.date.isoformat())
+    if config.description:
+        package.add_metadata("DC", "description", config.description)
+    if config.rights:
+        package.add_metadata("DC", "rights", config.rights)
+    if config.source:
+        package.add_metadata("DC", "source", config.source)
+    for keyword in config.keywords:
+        package.add_metadata("DC", "subject", keyword)
+
+    css = theme_css(book, EPUB_STYLESHEETS)
+    package.add_item(epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css", content=css.encode()))
+    text = book_characters(book)
+    css_dir = book.theme_dir / "css"
+    for number, url in enumerate(font_urls(css), start=1):
+        path = (css_dir / url).resolve()
+        name = str(PurePosixPath("styles/css") / url)
+        name = str(PurePosixPath(*_normalise(PurePosixPath(name).parts)))
+        media_type = "font/otf" if path.suffix == ".otf" else "font/ttf"
+        package.add_item(epub.EpubItem(uid=f"font{number}", file_name=name, media_type=media_type,
+                                       content=subset_font(path, text)))
+    for number, (key, image) in enumerate(sorted(book.images.items()), start=1):
+        package.add_item(epub.EpubItem(uid=f"image{number}", file_name=key, media_type=image.media_type,
+                                       content=image.path.read_bytes()))
+    package.set_cover(COVER_IMAGE, cover_jpeg, create_page=False)
+
+    def document(uid: str, file_name: str, title: str, template: str, **context) -> PreparedDocument:
+        depth = file_name.count("/")
+        item = PreparedDocument(uid=uid, file_name=file_name, title=title, lang=config.language)
+        item.content = env.get_template(template).render(
+            meta=meta, theme=config.theme, page_title=title,
+            stylesheet="../" * depth + STYLESHEET, **context).encode("utf-8")
+        package.add_item(item)
+        return item
+
+    cover = document("cover", "text/cover.xhtml", "Cover", "epub-cover.xhtml.j2",
+                     cover_image="../" + COVER_IMAGE)
+    titlepage = document("titlepage", "text/titlepage.xhtml", config.full_title, "epub-titlepage.xhtml.j2")
+    chapters = []
+    for chapter in book.chapters:
+        own = files[chapter.id].removeprefix("text/")
+        elsewhere = {i: f for i, f in id_files.items() if f != own}
+        body = chapter_markup(chapter, "epub", link_targets=elsewhere, image_prefix="../")
+        chapters.append(document(f"chapter-{chapter.id}", files[chapter.id], chapter.title,
+                                 "epub-chapter.xhtml.j2", chapter={"id": chapter.id, "body": body}))
+    toc_entries = [
+        {"href": id_files[e["id"]], "title": e["title"], "children": [
+            {"href": f"{id_files[e['id']]}#{h.id}", "title": h.text}
+            for h in next(c for c in book.chapters if c.id == e["id"]).headings if h.level == 2]}
+        for e in contents_entries(book)
+    ]
+    landmarks = [
+        {"type": "cover", "href": "cover.xhtml", "title": "Cover"},
+        {"type": "titlepage", "href": "titlepage.xhtml", "title": "Title page"},
+        {"type": "toc", "href": "nav.xhtml", "title": config.theme.contents_title},
+        {"type": "bodymatter", "href": id_files[book.chapters[0].id], "title": "Start of content"},
+    ]
+    nav = document("nav", "text/nav.xhtml", config.theme.contents_title, "epub-nav.xhtml.j2",
+                   contents=toc_entries, landmarks=landmarks)
+    nav.properties = ["nav"]
+
+    package.toc = [epub.Link(files[c.id], c.title, f"toc-{c.id}") for c in book.chapters]
+    package.add_item(epub.EpubNcx())
+    package.spine = [cover, titlepage, nav, *chapters]
+    package.guide = [
+        {"type": "cover", "href": "text/cover.xhtml", "title": "Cover"},
+        {"type": "toc", "href": "text/nav.xhtml", "title": config.theme.contents_title},
+        {"type": "text", "href": files[book.chapters[0].id], "title": book.chapters[0].title},
+    ]
+    raw = io.BytesIO()
+    epub.write_epub(raw, package, {"mtime": build_date, "epub3_landmark": False, "epub3_pages": False,
+                                   "raise_exceptions": True})
+    return repack(raw.getvalue(), build_date)
+
+
+def repack(data: bytes, stamp: dt.datetime) -> bytes:
+    """The same archive with fixed entry times and permissions, `mimetype` first and stored.
+
+    ebooklib stamps each entry with the wall clock; fixing them makes the same sources give the same
+    bytes on every run.
+    """
+    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        names = source.namelist()
+        ordered = ["mimetype"] + [n for n in names if n != "mimetype"]
+        for name in ordered:
+            info = zipfile.ZipInfo(name, date_time=date_time)
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+                target.writestr(info, source.read(name))
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                target.writestr(info, source.read(name), compresslevel=9)
+    return out.getvalue()
+
+
+def _normalise(parts: tuple[str, ...]) -> list[str]:
+    stack: list[str] = []
+    for part in parts:
+        if part == "..":
+            stack.pop()
+        elif part not in (".", ""):
+            stack.append(part)
+    return stack

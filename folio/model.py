@@ -1,0 +1,69 @@
+"""The in-memory book: loaded and validated once, then handed to every renderer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import BookConfig
+
+
+@dataclass(frozen=True)
+class Image:
+    """A picture file the book uses, resolved inside the book folder."""
+
+    path: Path
+    media_type: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Figure:
+    number: int
+    id: str
+    image: Image
+    alt: str
+    caption_html: str
+    chapter_id: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One Markdown file, converted.
+
+    `body` is the chapter's content as well-formed XHTML markup (no wrapper element), in
+    which figures are `<figure>` elements whose `<img src>` names an image in `Book.images`,
+    and footnote references are `<a class="footnote-ref" href="#NOTE-ID">` pointing at
+    `Chapter.footnotes`. Each renderer turns that neutral form into its own.
+    """
+
+    source: Path
+    id: str
+    title: str
+    body: str
+    headings: tuple[Heading, ...]
+    figures: tuple[Figure, ...]
+    footnotes: tuple[tuple[str, str], ...]  # (id, XHTML of the note's content)
+
+
+@dataclass(frozen=True)
+class Book:
+    root: Path
+    theme_dir: Path
+    config: BookConfig
+    chapters: tuple[Chapter, ...]
+    images: dict[str, Image] = field(default_factory=dict)  # keyed by the src used in chapter bodies
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        return tuple(f for c in self.chapters for f in c.figures)
