@@ -60,3 +60,18 @@ def no_unexpected_logs(caplog):
     yield
     unexpected = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
     assert not unexpected, "unexpected log records: " + "; ".join(r.getMessage() for r in unexpected)
+
+
+def write_book(root: Path, chapters: dict[str, str], **config) -> Path:
+    """A small book folder: chapters/<name> files and a book.yaml listing them, config overriding."""
+    import yaml
+
+    (root / "chapters").mkdir(parents=True, exist_ok=True)
+    for name, text in chapters.items():
+        (root / "chapters" / name).write_text(text, encoding="utf-8")
+    settings = {
+        "title": "A Small Book", "date": "2024-05-06", "identifier": "urn:uuid:00000000-0000-4000-8000-000000000001",
+        "slug": "small", "chapters": [f"chapters/{name}" for name in chapters], **config,
+    }
+    (root / "book.yaml").write_text(yaml.safe_dump(settings, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return root
