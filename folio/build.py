@@ -29,6 +29,16 @@ class Output:
     warnings: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class BuildResult:
+    book: Book
+    outputs: list[Output]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [str(w) for w in self.book.warnings] + [w for o in self.outputs for w in o.warnings]
+
+
 def build_date(book: Book) -> dt.datetime:
     """The moment stamped into the outputs: SOURCE_DATE_EPOCH when set, else the book's date."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -37,7 +47,7 @@ def build_date(book: Book) -> dt.datetime:
     return dt.datetime.combine(book.config.date, dt.time())
 
 
-def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None) -> list[Output]:
+def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None) -> BuildResult:
     book = load_book(book_dir)
     out_dir = out_dir or book.root / "dist"
     slug = book.config.slug
@@ -71,8 +81,15 @@ def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | No
 
     out_dir.mkdir(parents=True, exist_ok=True)
     for output, data in rendered:
+        remove_stale_parts(output.path)
         write_atomically(output.path, data)
-    return [output for output, _ in rendered]
+    return BuildResult(book, [output for output, _ in rendered])
+
+
+def remove_stale_parts(path: Path) -> None:
+    """Temporary files a killed build (SIGKILL cannot be caught) left beside `path`."""
+    for stale in path.parent.glob(f".{path.name}.*.part"):
+        stale.unlink(missing_ok=True)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

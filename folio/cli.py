@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -41,10 +42,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt  # so that a `kill` unwinds like Ctrl-C, removing temporary files
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        outputs = build(args.book, args.formats, args.out)
+        return _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        result = build(args.book, args.formats, args.out)
     except BookError as exc:
         for problem in exc.problems:
             print(f"error: {_display(problem)}", file=sys.stderr)
@@ -61,16 +74,21 @@ def main(argv: list[str] | None = None) -> int:
         if not args.debug:
             print("run again with --debug for the traceback; nothing was written.", file=sys.stderr)
         return 1
+    for warning in result.warnings:
+        print(f"warning: {_relative_in(warning)}", file=sys.stderr)
     if not args.quiet:
-        for output in outputs:
+        for output in result.outputs:
             print(f"{_relative(output.path):<48} {_size(output.size):>8}  {output.detail:<28} {output.seconds:5.2f} s")
-            for warning in output.warnings:
-                print(f"  warning: {warning}", file=sys.stderr)
     return 0
 
 
 def _display(problem) -> str:
     return str(problem).replace(str(problem.file), _relative(problem.file), 1)
+
+
+def _relative_in(message: str) -> str:
+    path, sep, rest = message.partition(":")
+    return _relative(Path(path)) + sep + rest if sep and Path(path).is_absolute() else message
 
 
 def _relative(path: Path) -> str:

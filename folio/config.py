@@ -45,6 +45,8 @@ class BookConfig(Schema):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", description="Base name of the output files in dist/.")
     chapters: list[str] = Field(min_length=1, description="Chapter Markdown files, in reading order, relative to the book folder.")
     page_size: Literal["A4", "Letter", "A5"] = Field("A4", description="PDF page size.")
+    pdf_attachments: bool = Field(False, description="Let links with rel=\"attachment\" embed their file in the PDF.")
+    max_image_pixels: int = Field(50_000_000, ge=1, description="Largest image accepted, in pixels (width x height); guards against decompression bombs.")
     theme: Theme = Field(default_factory=Theme, description="Look of the outputs (see the theme keys).")
 
     @field_validator("chapters")

@@ -77,7 +77,7 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime) -> bytes
                                        content=subset_font(path, text)))
     for number, (key, image) in enumerate(sorted(book.images.items()), start=1):
         package.add_item(epub.EpubItem(uid=f"image{number}", file_name=key, media_type=image.media_type,
-                                       content=image.path.read_bytes()))
+                                       content=book.resources.read_file(image.path)))
     package.set_cover(COVER_IMAGE, cover_jpeg, create_page=False)
 
     def document(uid: str, file_name: str, title: str, template: str, **context) -> PreparedDocument:

@@ -108,6 +108,12 @@ def chapter_markup(chapter: Chapter, notes: NoteStyle, link_targets: dict[str, s
             ref.set("role", "doc-noteref")
             if notes == "epub":
                 ref.set(f"{{{OPS_NS}}}type", "noteref")
+    if notes != "float":
+        # Attachments are a PDF feature; elsewhere the link would point at a file the output lacks.
+        for link in root.iter("a"):
+            if "attachment" in (link.get("rel") or "").split():
+                link.attrib.pop("href", None)
+                link.attrib.pop("rel", None)
     if link_targets:
         for link in root.iter("a"):
             href = link.get("href", "")
@@ -163,7 +169,7 @@ def render_web_html(book: Book) -> str:
     for chapter in book.chapters:
         markup = chapter_markup(chapter, "endnotes")
         for key, image in book.images.items():
-            markup = markup.replace(f'src="{key}"', f'src="data:{image.media_type};base64,{_b64(image.path.read_bytes())}"')
+            markup = markup.replace(f'src="{key}"', f'src="data:{image.media_type};base64,{_b64(book.resources.read_file(image.path))}"')
         chapters.append({"id": chapter.id, "title": chapter.title, "body": markup})
     return env.get_template("web.html.j2").render(
         meta=metadata(book), theme=book.config.theme, contents=contents_entries(book), chapters=chapters,

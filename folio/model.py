@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import BookConfig
+from .errors import Problem
+from .resources import Resources
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Book:
     config: BookConfig
     chapters: tuple[Chapter, ...]
     images: dict[str, Image] = field(default_factory=dict)  # keyed by the src used in chapter bodies
+    resources: Resources | None = None  # the only way renderers read files
+    warnings: tuple[Problem, ...] = ()  # things the build changed or dropped, reported but not fatal
 
     @property
     def figures(self) -> tuple[Figure, ...]:

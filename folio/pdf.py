@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import BookError
+from .errors import BookError, Problem
 from .html import PRINT_STYLESHEETS, render_print_html, theme_css
 from .model import Book
 from .resources import ResourceRefused, Resources
@@ -33,14 +33,15 @@ def render_pdf(book: Book, html: str | None = None) -> RenderedPdf:
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    resources = Resources([book.root, book.theme_dir])
+    resources = book.resources or Resources([book.root, book.theme_dir])
+    refused: list[Problem] = []
 
     class BookFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             try:
                 data, media_type = resources.read(url)
             except ResourceRefused as exc:
-                resources.refuse(book.root / "book.yaml", str(exc))
+                refused.append(Problem(book.root, f"the layout asked for {exc}"))
                 raise
             return URLFetcherResponse(url, data, {"Content-Type": media_type})
 
@@ -60,8 +61,8 @@ def render_pdf(book: Book, html: str | None = None) -> RenderedPdf:
         data = document.write_pdf()
     finally:
         logger.removeHandler(capture)
-    if resources.problems:
-        raise BookError(resources.problems)
+    if refused:
+        raise BookError(refused)
     return RenderedPdf(data=data, page_count=len(document.pages), warnings=capture.messages)
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from .errors import Problem
 
 
 class ResourceRefused(Exception):
@@ -15,15 +14,11 @@ class ResourceRefused(Exception):
 
 
 class Resources:
-    """Resolves references made by the book's HTML and CSS, refusing anything outside `roots`.
-
-    Refusals are remembered in `problems` too, because WeasyPrint catches a fetcher's exceptions and
-    only logs them: the build reads `problems` afterwards and fails instead of dropping a picture.
-    """
+    """Resolves references made by the book's HTML and CSS, refusing anything outside `roots`:
+    symlinks are followed before the check, and only regular files and data: URLs are served."""
 
     def __init__(self, roots: list[Path]):
         self.roots = [r.resolve() for r in roots]
-        self.problems: list[Problem] = []
 
     def local_path(self, url: str) -> Path:
         parts = urlsplit(url)
@@ -36,6 +31,10 @@ class Resources:
             raise ResourceRefused(f"'{path}' not found")
         return path
 
+    def read_file(self, path: Path) -> bytes:
+        """A file's bytes, if it is a regular file inside one of the roots (symlinks resolved)."""
+        return self.local_path(path.resolve().as_uri()).read_bytes()
+
     def read(self, url: str) -> tuple[bytes, str]:
         """The bytes and media type behind a URL, or ResourceRefused."""
         if url.startswith("data:"):
@@ -46,6 +45,3 @@ class Resources:
         path = self.local_path(url)
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return path.read_bytes(), media_type
-
-    def refuse(self, source: Path, message: str) -> None:
-        self.problems.append(Problem(source, message))

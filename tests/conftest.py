@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from folio.build import FORMATS, Output, build
-from folio.load import load_book
 from folio.model import Book
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,8 +37,8 @@ class Built:
 
 
 def build_into(book_dir: Path, out_dir: Path, formats=FORMATS) -> Built:
-    outputs = build(book_dir, formats, out_dir)
-    return Built(load_book(book_dir), {o.format: o for o in outputs})
+    result = build(book_dir, formats, out_dir)
+    return Built(result.book, {o.format: o for o in result.outputs})
 
 
 @pytest.fixture(scope="session")
