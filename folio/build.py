@@ -80,9 +80,7 @@ def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | No
                                 "single page"), data))
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    for output, data in rendered:
-        remove_stale_parts(output.path)
-        write_atomically(output.path, data)
+    write_all_or_nothing({output.path: data for output, data in rendered})
     return BuildResult(book, [output for output, _ in rendered])
 
 
@@ -92,19 +90,36 @@ def remove_stale_parts(path: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target, then rename over it: readers see the old file or the new, never half."""
+def write_all_or_nothing(files: dict[Path, bytes]) -> None:
+    """Stage every file beside its target, then rename them all over their targets.
+
+    Until every file is staged, no target changes: an error or interrupt removes the staged files and
+    leaves the previous outputs byte-identical. Each rename is atomic, so a reader never sees half a file.
+    """
+    staged: dict[Path, str] = {}
+    try:
+        for path, data in files.items():
+            remove_stale_parts(path)
+            staged[path] = _stage(path, data)
+        for path, tmp in staged.items():
+            os.replace(tmp, path)
+    finally:
+        for tmp in staged.values():
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+
+
+def _stage(path: Path, data: bytes) -> str:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files; outputs are for sharing
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        os.unlink(tmp)
         raise
+    return tmp

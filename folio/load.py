@@ -61,7 +61,8 @@ def load_book(book_dir: Path) -> Book:
         check.resolve_images(result.root, images)
         check.nesting(result.root)
         chapters.append(_assemble(result, path, config, images, len([f for c in chapters for f in c.figures])))
-    _check_ids_and_anchors(chapters, sources, root, problems)
+    if len(converted) == len(config.chapters):  # with a chapter missing, its anchors would be false alarms
+        _check_ids_and_anchors(chapters, sources, root, problems)
     if problems:
         raise BookError(problems)
     return Book(root=root, theme_dir=theme, config=config, chapters=tuple(chapters), images=images,
@@ -238,11 +239,18 @@ def _resolve_image(src: str, chapter_path: Path, root: Path, max_pixels: int) ->
 
 def _check_raster(path: Path, src: str, max_pixels: int) -> str | None:
     """Read only the header: a decompression bomb is refused before a single pixel is decoded."""
+    import warnings
+
     from PIL import Image as Pillow, UnidentifiedImageError
 
     try:
-        with Pillow.open(path) as image:
-            width, height = image.size
+        with warnings.catch_warnings():
+            # Our own limit (max_image_pixels) decides; Pillow's fixed one would only warn or raise.
+            warnings.simplefilter("ignore", Pillow.DecompressionBombWarning)
+            with Pillow.open(path) as image:
+                width, height = image.size
+    except Pillow.DecompressionBombError:
+        return f"image '{src}' has more than {2 * Pillow.MAX_IMAGE_PIXELS} pixels: refused as a decompression bomb"
     except (UnidentifiedImageError, OSError) as exc:
         return f"image '{src}' cannot be read ({exc.__class__.__name__})"
     if width * height > max_pixels:
