@@ -6,13 +6,13 @@ or interrupted build leaves the previous outputs as they were.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import build_date
 from .load import load_book
 from .model import Book
 
@@ -39,14 +39,6 @@ class BuildResult:
         return [str(w) for w in self.book.warnings] + [w for o in self.outputs for w in o.warnings]
 
 
-def build_date(book: Book) -> dt.datetime:
-    """The moment stamped into the outputs: SOURCE_DATE_EPOCH when set, else the book's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
-    return dt.datetime.combine(book.config.date, dt.time())
-
-
 def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None) -> BuildResult:
     book = load_book(book_dir)
     out_dir = out_dir or book.root / "dist"
@@ -68,7 +60,7 @@ def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | No
 
         start = time.perf_counter()
         cover = rasterize_first_page(pdf_data or render_cover_pdf(book), COVER_WIDTH_PX)
-        data = render_epub(book, cover, build_date(book))
+        data = render_epub(book, cover, build_date(book.config))
         rendered.append((Output("epub", out_dir / f"{slug}.epub", len(data), time.perf_counter() - start,
                                 f"{len(book.chapters)} chapters, {len(book.figures)} figures"), data))
     if "html" in formats:

@@ -31,7 +31,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help=f"comma-separated outputs to build, from {', '.join(FORMATS)} (default: all)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIST",
                         help="folder for the outputs (default: DIR/dist)")
-    parser.add_argument("--quiet", action="store_true", help="print nothing but problems")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     args = parser.parse_args(argv)
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())

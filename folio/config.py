@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -62,6 +63,15 @@ class BookConfig(Schema):
     @property
     def full_title(self) -> str:
         return f"{self.title} {self.subtitle}".strip()
+
+
+def build_date(config: BookConfig) -> dt.datetime:
+    """The moment stamped into the outputs as their modification time: SOURCE_DATE_EPOCH when set
+    (the reproducible-builds convention), else the book's date, so that no output carries the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.combine(config.date, dt.time())
 
 
 def load_config(book_dir: Path) -> BookConfig:

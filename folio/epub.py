@@ -10,7 +10,9 @@ from pathlib import PurePosixPath
 from ebooklib import epub
 
 from .fonts import font_urls, subset_font
-from .html import book_characters, chapter_markup, contents_entries, metadata, template_env, theme_css
+from .html import (
+    book_characters, chapter_markup, contents_entries, metadata, render_template, template_env, theme_css,
+)
 from .model import Book
 
 EPUB_STYLESHEETS = ["fonts.css", "content.css", "epub.css"]
@@ -83,8 +85,8 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime) -> bytes
     def document(uid: str, file_name: str, title: str, template: str, **context) -> PreparedDocument:
         depth = file_name.count("/")
         item = PreparedDocument(uid=uid, file_name=file_name, title=title, lang=config.language)
-        item.content = env.get_template(template).render(
-            meta=meta, theme=config.theme, page_title=title,
+        item.content = render_template(
+            env, template, meta=meta, theme=config.theme, page_title=title,
             stylesheet="../" * depth + STYLESHEET, **context).encode("utf-8")
         package.add_item(item)
         return item

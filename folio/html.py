@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
+import traceback
 from pathlib import Path
 from typing import Literal
 
@@ -15,6 +16,8 @@ import jinja2
 from lxml import etree
 
 from . import __version__
+from .config import build_date
+from .errors import BookError, Problem
 from .fonts import font_urls, subset_font
 from .model import Book, Chapter
 
@@ -36,6 +39,19 @@ def template_env(theme_dir: Path) -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(theme_dir / "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
     )
+
+
+def render_template(env: jinja2.Environment, name: str, **context) -> str:
+    """Render a theme template; a mistake in a theme becomes a problem naming the template and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BookError([Problem(Path(exc.filename or name), f"template error: {exc.message}", exc.lineno)]) from None
+    except jinja2.TemplateError as exc:
+        # The innermost template frame is where the mistake is (an include's, not the includer's).
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+        where = (Path(frames[-1].filename), frames[-1].lineno) if frames else (Path(name), None)
+        raise BookError([Problem(where[0], f"template error: {exc}", where[1])]) from None
 
 
 def theme_variables(book: Book) -> dict[str, str]:
@@ -64,7 +80,8 @@ def metadata(book: Book) -> dict:
     return {
         "title": config.title, "subtitle": config.subtitle, "full_title": config.full_title,
         "authors": config.authors, "publisher": config.publisher, "source": config.source,
-        "date": config.date.isoformat(), "date_display": f"{config.date.day} {config.date:%B %Y}",
+        "date": config.date.isoformat(), "modified": build_date(config).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "date_display": f"{config.date.day} {config.date:%B %Y}",
         "language": config.language, "description": config.description, "rights": config.rights,
         "keywords": config.keywords, "identifier": config.identifier,
         "generator": f"folio {__version__}",
@@ -147,7 +164,7 @@ def _notes_section(chapter: Chapter, epub: bool) -> str:
 def render_print_html(book: Book) -> str:
     env = template_env(book.theme_dir)
     chapters = [{"id": c.id, "title": c.title, "body": chapter_markup(c, "float")} for c in book.chapters]
-    return env.get_template("print.html.j2").render(
+    return render_template(env, "print.html.j2",
         meta=metadata(book), theme=book.config.theme, contents=contents_entries(book), chapters=chapters)
 
 
@@ -171,7 +188,7 @@ def render_web_html(book: Book) -> str:
         for key, image in book.images.items():
             markup = markup.replace(f'src="{key}"', f'src="data:{image.media_type};base64,{_b64(book.resources.read_file(image.path))}"')
         chapters.append({"id": chapter.id, "title": chapter.title, "body": markup})
-    return env.get_template("web.html.j2").render(
+    return render_template(env, "web.html.j2",
         meta=metadata(book), theme=book.config.theme, contents=contents_entries(book), chapters=chapters,
         css=css)
 

@@ -136,9 +136,11 @@ class _ChapterCheck:
                 continue
             if "attachment" in (link.get("rel") or "").split():
                 try:
-                    self.resources.local_path((self.path.parent / target).resolve().as_uri())
+                    path = self.resources.local_path((self.path.parent / target).resolve().as_uri())
                 except ResourceRefused as exc:
                     self.problems.append(Problem(self.path, f"attachment {exc}", self.line(href)))
+                else:
+                    link.set("href", path.relative_to(self.root).as_posix())  # outputs resolve from the root
                 continue
             self.problems.append(Problem(
                 self.path, f"link to '{href}' is neither a web address nor a heading or chapter of the book",

@@ -31,18 +31,19 @@ class _Capture(logging.Handler):
 def render_pdf(book: Book, html: str | None = None) -> RenderedPdf:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
     resources = book.resources or Resources([book.root, book.theme_dir])
-    refused: list[Problem] = []
+
+    class Refused(FatalURLFetchingError):
+        """Fatal, so WeasyPrint stops instead of logging and leaving the picture out."""
 
     class BookFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             try:
                 data, media_type = resources.read(url)
             except ResourceRefused as exc:
-                refused.append(Problem(book.root, f"the layout asked for {exc}"))
-                raise
+                raise Refused(str(exc)) from None
             return URLFetcherResponse(url, data, {"Content-Type": media_type})
 
     fetcher = BookFetcher()
@@ -59,19 +60,19 @@ def render_pdf(book: Book, html: str | None = None) -> RenderedPdf:
         document = weasyprint.HTML(string=html, base_url=book.root.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=[stylesheet], font_config=font_config)
         data = document.write_pdf()
+    except Refused as exc:
+        raise BookError([Problem(book.root, f"the layout asked for {exc}")]) from None
     finally:
         logger.removeHandler(capture)
-    if refused:
-        raise BookError(refused)
     return RenderedPdf(data=data, page_count=len(document.pages), warnings=capture.messages)
 
 
 def render_cover_pdf(book: Book) -> bytes:
     """Just the cover page, for the EPUB's cover image when no PDF is being built."""
-    from .html import template_env, metadata
+    from .html import metadata, render_template, template_env
 
     env = template_env(book.theme_dir)
-    html = env.get_template("cover-only.html.j2").render(meta=metadata(book), theme=book.config.theme)
+    html = render_template(env, "cover-only.html.j2", meta=metadata(book), theme=book.config.theme)
     return render_pdf(book, html).data
 
 

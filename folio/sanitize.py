@@ -56,21 +56,29 @@ def sanitize(root: etree._Element, allow_attachments: bool) -> list[str]:
             continue
         allowed = GLOBAL_ATTRIBUTES | ELEMENT_ATTRIBUTES.get(tag, set())
         for name in list(el.attrib):
+            if name not in el.attrib:  # already dropped along with another attribute
+                continue
             value = el.get(name)
             lower = name.lower()
             if lower.startswith("on"):
                 removed.append(f"removed event handler {name}=\"…\" from <{tag}>")
                 del el.attrib[name]
-            elif lower in ("href", "src", "cite") and UNSAFE_URL.match(value) and not (tag == "img" and lower == "src" and value.lstrip().lower().startswith("data:image/")):
+            elif lower in ("href", "src", "cite") and UNSAFE_URL.match(value) and not _inline_image(tag, lower, value):
                 removed.append(f"removed {value.split(':', 1)[0].strip()}: URL from <{tag} {name}>")
                 del el.attrib[name]
             elif lower == "rel" and "attachment" in value.lower().split() and not allow_attachments:
-                removed.append("removed rel=\"attachment\" (set pdf_attachments: true in book.yaml to embed files)")
+                removed.append(f"removed attachment link to '{el.get('href', '')}' "
+                               "(set pdf_attachments: true in book.yaml to embed files in the PDF)")
                 del el.attrib[name]
+                el.attrib.pop("href", None)
             elif not (lower in allowed or lower.startswith(("aria-", "data-"))) or ":" in name:
                 removed.append(f"removed attribute {name} from <{tag}>")
                 del el.attrib[name]
     return removed
+
+
+def _inline_image(tag: str, attribute: str, value: str) -> bool:
+    return tag == "img" and attribute == "src" and value.lstrip().lower().startswith("data:image/")
 
 
 def _remove(el: etree._Element, keep_children: bool) -> None:
