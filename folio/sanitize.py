@@ -34,6 +34,13 @@ ELEMENT_ATTRIBUTES = {
     "time": {"datetime"}, "data": {"value"}, "q": {"cite"}, "blockquote": {"cite"}, "del": {"cite", "datetime"},
     "ins": {"cite", "datetime"}, "details": {"open"}, "abbr": set(), "bdo": set(),
 }
+# Elements that mean nothing outside their parent; found elsewhere, they are unwrapped.
+REQUIRED_PARENT = {
+    "li": {"ul", "ol"}, "dt": {"dl"}, "dd": {"dl"}, "tr": {"table", "thead", "tbody", "tfoot"},
+    "td": {"tr"}, "th": {"tr"}, "thead": {"table"}, "tbody": {"table"}, "tfoot": {"table"},
+    "caption": {"table"}, "colgroup": {"table"}, "col": {"colgroup"}, "figcaption": {"figure"},
+    "summary": {"details"}, "rt": {"ruby"}, "rp": {"ruby"},
+}
 UNSAFE_URL = re.compile(r"^\s*(javascript|vbscript|data)\s*:", re.IGNORECASE)
 
 
@@ -53,6 +60,15 @@ def sanitize(root: etree._Element, allow_attachments: bool) -> list[str]:
         if tag not in ALLOWED:
             removed.append(f"removed unknown element <{tag}> (its text is kept)")
             _remove(el, keep_children=True)
+            continue
+        parent = el.getparent()
+        if tag in REQUIRED_PARENT and (parent is None or parent.tag not in REQUIRED_PARENT[tag]):
+            removed.append(f"removed misplaced <{tag}> (its text is kept)")
+            _remove(el, keep_children=True)
+            continue
+        if tag == "img" and UNSAFE_URL.match(el.get("src", "")) and not _inline_image(tag, "src", el.get("src")):
+            removed.append(f"removed <img> with a {el.get('src').split(':', 1)[0].strip()}: source")
+            _remove(el, keep_children=False)
             continue
         allowed = GLOBAL_ATTRIBUTES | ELEMENT_ATTRIBUTES.get(tag, set())
         for name in list(el.attrib):
