@@ -18,13 +18,17 @@ Outputs go to DIST (default: the book's dist/ folder), named from the book's slu
 unless every requested output builds, and each file is replaced atomically."""
 
 EPILOG = """\
-exit status: 0 built; 2 the book has problems (each is printed as file:line: message);
-1 an internal error (run again with --debug for the traceback)."""
+exit status: 0 built (and, for check, valid); 2 the book has problems (each is printed as
+file:line: message); 3 check found defects in the outputs; 1 an internal error (run again with
+--debug for the traceback)."""
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="render.py", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", nargs="?", choices=("build", "check"), default="build",
+                        help="build (the default) writes the outputs; check builds them, then validates "
+                             "them (EPUBCheck, PDF fonts, bookmarks and metadata, links, alt text, text)")
     parser.add_argument("--book", type=Path, default=Path("."), metavar="DIR",
                         help="book folder to build (default: the current folder)")
     parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST",
@@ -79,7 +83,24 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         for output in result.outputs:
             print(f"{_relative(output.path):<48} {_size(output.size):>8}  {output.detail:<28} {output.seconds:5.2f} s")
+    if args.command == "check":
+        return _check(result, args.quiet)
     return 0
+
+
+def _check(result, quiet: bool) -> int:
+    from .check import check_outputs
+
+    findings = check_outputs(result.book, {o.format: o.path for o in result.outputs})
+    for finding in findings:
+        if not quiet or not finding.ok:
+            print(f"{'ok  ' if finding.ok else 'FAIL'} {finding.check}: {finding.detail}")
+        for defect in finding.defects:
+            print(f"     {defect}")
+    failed = [f for f in findings if not f.ok]
+    if not quiet:
+        print(f"check: {len(findings) - len(failed)} of {len(findings)} checks passed")
+    return 3 if failed else 0
 
 
 def _display(problem) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import posixpath
 import zipfile
-from pathlib import PurePosixPath
 
 from ebooklib import epub
 
@@ -72,8 +72,7 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime) -> bytes
     css_dir = book.theme_dir / "css"
     for number, url in enumerate(font_urls(css), start=1):
         path = (css_dir / url).resolve()
-        name = str(PurePosixPath("styles/css") / url)
-        name = str(PurePosixPath(*_normalise(PurePosixPath(name).parts)))
+        name = posixpath.normpath(posixpath.join(posixpath.dirname(STYLESHEET), url))
         media_type = "font/otf" if path.suffix == ".otf" else "font/ttf"
         package.add_item(epub.EpubItem(uid=f"font{number}", file_name=name, media_type=media_type,
                                        content=subset_font(path, text)))
@@ -153,13 +152,3 @@ def repack(data: bytes, stamp: dt.datetime) -> bytes:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 target.writestr(info, source.read(name), compresslevel=9)
     return out.getvalue()
-
-
-def _normalise(parts: tuple[str, ...]) -> list[str]:
-    stack: list[str] = []
-    for part in parts:
-        if part == "..":
-            stack.pop()
-        elif part not in (".", ""):
-            stack.append(part)
-    return stack
