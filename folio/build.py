@@ -44,23 +44,24 @@ def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | No
     out_dir = out_dir or book.root / "dist"
     slug = book.config.slug
     rendered: list[tuple[Output, bytes]] = []
-    pdf_data: bytes | None = None
 
-    if "pdf" in formats:
+    pdf = None
+    if "pdf" in formats or "epub" in formats:
+        # The EPUB needs the layout too: its cover is the PDF's and its page markers are the PDF's pages.
         from .pdf import render_pdf
 
         start = time.perf_counter()
         pdf = render_pdf(book)
-        pdf_data = pdf.data
-        rendered.append((Output("pdf", out_dir / f"{slug}.pdf", len(pdf.data), time.perf_counter() - start,
-                                f"{pdf.page_count} pages", tuple(pdf.warnings)), pdf.data))
+        if "pdf" in formats:
+            rendered.append((Output("pdf", out_dir / f"{slug}.pdf", len(pdf.data), time.perf_counter() - start,
+                                    f"{pdf.page_count} pages", tuple(pdf.warnings)), pdf.data))
     if "epub" in formats:
         from .epub import COVER_WIDTH_PX, render_epub
-        from .pdf import rasterize_first_page, render_cover_pdf
+        from .pdf import rasterize_first_page
 
         start = time.perf_counter()
-        cover = rasterize_first_page(pdf_data or render_cover_pdf(book), COVER_WIDTH_PX)
-        data = render_epub(book, cover, build_date(book.config))
+        cover = rasterize_first_page(pdf.data, COVER_WIDTH_PX)
+        data = render_epub(book, cover, build_date(book.config), pdf.page_starts)
         rendered.append((Output("epub", out_dir / f"{slug}.epub", len(data), time.perf_counter() - start,
                                 f"{len(book.chapters)} chapters, {len(book.figures)} figures"), data))
     if "html" in formats:

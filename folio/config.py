@@ -21,13 +21,42 @@ class Schema(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2.1 contrast ratio of two #rrggbb colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
 class Theme(Schema):
     accent_color: str = Field(
         "#8a1c2b", pattern=r"^#[0-9a-fA-F]{6}$",
         description="Colour of the cover band, rules and headings' numbers, as #rrggbb.")
+    @field_validator("accent_color")
+    @classmethod
+    def _readable_on_white(cls, colour: str) -> str:
+        # The accent colours text (figure labels, numbers) on white and white text on the cover band.
+        ratio = contrast_ratio(colour, "#ffffff")
+        if ratio < 4.5:
+            raise ValueError(f"{colour} on white has a contrast of {ratio:.2f}:1; WCAG AA needs 4.5:1 (pick a darker colour)")
+        return colour
+
     font_size: float = Field(11, ge=7, le=16, description="Body text size in the PDF, in points.")
     contents_title: str = Field("Contents", min_length=1, description="Heading of the contents page.")
     figure_label: str = Field("Figure", min_length=1, description="Word before a figure's number.")
+
+
+class Accessibility(Schema):
+    certified_by: str = Field("", description="Who assessed the EPUB's accessibility (a11y:certifiedBy); empty for none.")
+    summary: str = Field(
+        "", description="Accessibility summary for the EPUB; empty for one written from what the build guarantees.")
+
+
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/a-2a", "pdf/a-3a")
 
 
 class BookConfig(Schema):
@@ -46,9 +75,13 @@ class BookConfig(Schema):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", description="Base name of the output files in dist/.")
     chapters: list[str] = Field(min_length=1, description="Chapter Markdown files, in reading order, relative to the book folder.")
     page_size: Literal["A4", "Letter", "A5"] = Field("A4", description="PDF page size.")
+    pdf_variant: Literal[PDF_VARIANTS] = Field(
+        "pdf/ua-1", description="PDF standard to conform to: pdf/ua-1 (accessible, tagged) or an archival PDF/A variant.")
     pdf_attachments: bool = Field(False, description="Let links with rel=\"attachment\" embed their file in the PDF.")
     max_image_pixels: int = Field(50_000_000, ge=1, description="Largest image accepted, in pixels (width x height); guards against decompression bombs.")
     theme: Theme = Field(default_factory=Theme, description="Look of the outputs (see the theme keys).")
+    accessibility: Accessibility = Field(default_factory=Accessibility,
+                                         description="EPUB accessibility metadata (see the accessibility keys).")
 
     @field_validator("chapters")
     @classmethod

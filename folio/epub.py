@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import posixpath
+import re
 import zipfile
+
+from lxml import etree
 
 from ebooklib import epub
 
@@ -14,6 +17,7 @@ from .html import (
     book_characters, chapter_markup, contents_entries, metadata, render_template, template_env, theme_css,
 )
 from .model import Book
+from .pages import PageStart, marker
 
 EPUB_STYLESHEETS = ["fonts.css", "content.css", "epub.css"]
 STYLESHEET = "styles/css/book.css"  # beside styles/fonts/, as in the theme, so font URLs need no rewriting
@@ -37,7 +41,7 @@ def chapter_file(chapter_source_stem: str) -> str:
     return f"text/{chapter_source_stem}.xhtml"
 
 
-def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime) -> bytes:
+def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime, page_starts: list[PageStart]) -> bytes:
     env = template_env(book.theme_dir)
     meta = metadata(book)
     config = book.config
@@ -65,6 +69,8 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime) -> bytes
         package.add_metadata("DC", "source", config.source)
     for keyword in config.keywords:
         package.add_metadata("DC", "subject", keyword)
+    for prop, value in accessibility_metadata(book):
+        package.add_metadata(None, "meta", value, {"property": prop})
 
     css = theme_css(book, EPUB_STYLESHEETS)
     package.add_item(epub.EpubItem(uid="css", file_name=STYLESHEET, media_type="text/css", content=css.encode()))
@@ -90,14 +96,21 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime) -> bytes
         package.add_item(item)
         return item
 
+    front_pages, late_pages = _pages_outside_chapters(page_starts)
+    page_files = {n: "text/cover.xhtml" for n in front_pages[:1]} | {n: "text/nav.xhtml" for n in front_pages[1:]}
     cover = document("cover", "text/cover.xhtml", "Cover", "epub-cover.xhtml.j2",
-                     cover_image="../" + COVER_IMAGE)
+                     cover_image="../" + COVER_IMAGE, page_markers=front_pages[:1])
     titlepage = document("titlepage", "text/titlepage.xhtml", config.full_title, "epub-titlepage.xhtml.j2")
     chapters = []
-    for chapter in book.chapters:
+    for index, chapter in enumerate(book.chapters):
         own = files[chapter.id].removeprefix("text/")
         elsewhere = {i: f for i, f in id_files.items() if f != own}
-        body = chapter_markup(chapter, "epub", link_targets=elsewhere, image_prefix="../")
+        body = chapter_markup(chapter, "epub", link_targets=elsewhere, image_prefix="../",
+                              chapter_index=index, page_starts=page_starts)
+        placed = [int(n) for n in re.findall(r'id="page-(\d+)"', body)]
+        trailing = [n for n in late_pages if placed and n > max(placed) and n not in page_files]
+        body += "".join(etree.tostring(marker(n), encoding="unicode") for n in trailing)
+        page_files |= {n: files[chapter.id] for n in placed + trailing}
         chapters.append(document(f"chapter-{chapter.id}", files[chapter.id], chapter.title,
                                  "epub-chapter.xhtml.j2", chapter={"id": chapter.id, "body": body}))
     toc_entries = [
@@ -113,7 +126,9 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime) -> bytes
         {"type": "bodymatter", "href": id_files[book.chapters[0].id], "title": "Start of content"},
     ]
     nav = document("nav", "text/nav.xhtml", config.theme.contents_title, "epub-nav.xhtml.j2",
-                   contents=toc_entries, landmarks=landmarks)
+                   contents=toc_entries, landmarks=landmarks, page_markers=front_pages[1:],
+                   page_list=[{"href": page_files[n].removeprefix("text/") + f"#page-{n}", "label": str(n)}
+                              for n in sorted(page_files)])
     nav.properties = ["nav"]
 
     package.toc = [epub.Link(files[c.id], c.title, f"toc-{c.id}") for c in book.chapters]
@@ -128,6 +143,41 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime) -> bytes
     epub.write_epub(raw, package, {"mtime": build_date, "epub3_landmark": False, "epub3_pages": False,
                                    "raise_exceptions": True})
     return repack(raw.getvalue(), build_date)
+
+
+def accessibility_metadata(book: Book) -> list[tuple[str, str]]:
+    """EPUB Accessibility 1.1 package metadata, claiming only what every build guarantees."""
+    config = book.config
+    has_images = bool(book.images)
+    features = ["structuralNavigation", "tableOfContents", "readingOrder", "displayTransformability",
+                "pageBreakMarkers", "pageNavigation"]
+    if has_images:
+        features.insert(2, "alternativeText")
+    summary = config.accessibility.summary or (
+        "This publication meets WCAG 2.1 Level AA. It has a table of contents and navigable headings, "
+        "a logical reading order, text that can be resized and restyled"
+        + (", alternative text for every image" if has_images else "")
+        + f", and page-break markers with a page list matching the print (PDF) edition. No hazards.")
+    items = [("schema:accessMode", "textual")]
+    if has_images:
+        items.append(("schema:accessMode", "visual"))
+    items += [("schema:accessModeSufficient", "textual")]
+    items += [("schema:accessibilityFeature", feature) for feature in features]
+    items += [("schema:accessibilityHazard", "none"), ("schema:accessibilitySummary", summary),
+              ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")]
+    if config.accessibility.certified_by:
+        items.append(("a11y:certifiedBy", config.accessibility.certified_by))
+    # Unprefixed: the page-source-id proposal puts it in the default vocabulary, which EPUBCheck accepts.
+    items.append(("pageBreakSource", f"{config.full_title}, PDF edition ({config.slug}.pdf)"))
+    return items
+
+
+def _pages_outside_chapters(starts: list[PageStart]) -> tuple[list[int], list[int]]:
+    """Pages holding no chapter text: those before the first chapter page (cover, contents) and after."""
+    first_text = next((s.number for s in starts if s.block is not None), len(starts) + 1)
+    front = [s.number for s in starts if s.block is None and s.number < first_text]
+    late = [s.number for s in starts if s.block is None and s.number > first_text]
+    return front, late
 
 
 def repack(data: bytes, stamp: dt.datetime) -> bytes:

@@ -20,6 +20,7 @@ from .config import build_date
 from .errors import BookError, Problem
 from .fonts import font_urls, subset_font
 from .model import Book, Chapter
+from .pages import OPS_NS, PageStart, insert_markers, mark_blocks
 
 # Page height (the cover fills it) and margins that keep a measure of about 70 characters.
 PAGE_GEOMETRY = {
@@ -28,7 +29,6 @@ PAGE_GEOMETRY = {
     "A5": {"--page-height": "210mm", "--page-margin-top": "20mm", "--page-margin-side": "17mm", "--page-margin-bottom": "21mm"},
 }
 NUMBERED_TITLE = re.compile(r"^(?P<number>[IVXLCDM]+\.|\d+(?:\.\d+)*\.?)\s+(?P<text>.+)$")
-OPS_NS = "http://www.idpf.org/2007/ops"
 NoteStyle = Literal["float", "endnotes", "epub"]
 
 
@@ -98,13 +98,18 @@ def contents_entries(book: Book) -> list[dict]:
 
 
 def chapter_markup(chapter: Chapter, notes: NoteStyle, link_targets: dict[str, str] | None = None,
-                   image_prefix: str = "") -> str:
+                   image_prefix: str = "", chapter_index: int | None = None,
+                   page_starts: list[PageStart] | None = None) -> str:
     """A chapter's body for one output: footnotes in that output's form, links and images re-pointed.
 
     `link_targets` maps element ids to the file that holds them (EPUB: one file per chapter), so that
-    a link to another chapter keeps working; `image_prefix` is prepended to every image path.
+    a link to another chapter keeps working; `image_prefix` is prepended to every image path. With
+    `chapter_index`, blocks get the ids that tie PDF pages to text (kept for print, where layout reads
+    them); with `page_starts` too, page-break markers are placed and the ids removed.
     """
     root = etree.fromstring(f'<div xmlns:epub="{OPS_NS}">{chapter.body}</div>')
+    if chapter_index is not None:
+        mark_blocks(root, chapter_index)
     note_bodies = dict(chapter.footnotes)
     for ref in root.xpath(".//a[@class='footnote-ref']"):
         note_id = ref.get("href")[1:]
@@ -140,6 +145,8 @@ def chapter_markup(chapter: Chapter, notes: NoteStyle, link_targets: dict[str, s
         for img in root.iter("img"):
             if not img.get("src", "").startswith("data:"):
                 img.set("src", image_prefix + img.get("src"))
+    if page_starts is not None:
+        insert_markers(root, page_starts)
     # Serialised whole so the epub: namespace is declared once, on the wrapper that is then cut off.
     markup = etree.tostring(root, encoding="unicode")
     markup = markup[markup.index(">") + 1:markup.rindex("</div>")]
@@ -157,13 +164,14 @@ def _notes_section(chapter: Chapter, epub: bool) -> str:
             items.append(f'<li id="{note_id}">{body} <a href="#{note_id}-ref" role="doc-backlink" '
                          f'aria-label="Back to the text">&#8617;</a></li>')
     if epub:
-        return '<section class="footnotes" role="doc-endnotes">' + "".join(items) + "</section>"
-    return '<section class="footnotes" role="doc-endnotes"><ol>' + "".join(items) + "</ol></section>"
+        return '<section class="footnotes" aria-label="Notes">' + "".join(items) + "</section>"
+    return '<section class="footnotes" role="doc-endnotes" aria-label="Notes"><ol>' + "".join(items) + "</ol></section>"
 
 
 def render_print_html(book: Book) -> str:
     env = template_env(book.theme_dir)
-    chapters = [{"id": c.id, "title": c.title, "body": chapter_markup(c, "float")} for c in book.chapters]
+    chapters = [{"id": c.id, "title": c.title, "body": chapter_markup(c, "float", chapter_index=i)}
+                for i, c in enumerate(book.chapters)]
     return render_template(env, "print.html.j2",
         meta=metadata(book), theme=book.config.theme, contents=contents_entries(book), chapters=chapters)
 

@@ -149,8 +149,14 @@ class _ChapterCheck:
     def resolve_images(self, body: etree._Element, images: dict[str, Image]) -> None:
         for img in body.iter("img"):
             src = img.get("src", "")
-            if img.get("alt") is None:
+            decorative = img.get("role") in ("presentation", "none") or "decorative" in (img.get("class") or "").split()
+            if decorative:
                 img.set("alt", "")
+                img.set("role", "presentation")
+            elif not (img.get("alt") or "").strip():
+                self.problems.append(Problem(
+                    self.path, f"image '{src[:60]}' has no alt text: describe it in ![...] or mark a purely "
+                    "decorative image with {: .decorative }", self.line(src) if src else self.line("<img")))
             if src.startswith("data:"):
                 continue
             image = _resolve_image(src, self.path, self.root, self.config.max_image_pixels)

@@ -9,6 +9,7 @@ from pathlib import Path
 from .errors import BookError, Problem
 from .html import PRINT_STYLESHEETS, render_print_html, theme_css
 from .model import Book
+from .pages import PageStart, page_starts
 from .resources import ResourceRefused, Resources
 
 
@@ -16,7 +17,15 @@ from .resources import ResourceRefused, Resources
 class RenderedPdf:
     data: bytes
     page_count: int
+    page_starts: list[PageStart]
     warnings: list[str] = field(default_factory=list)
+
+
+class _DecorativeImages(logging.Filter):
+    """Images marked decorative have empty alt text on purpose; they become artifacts afterwards."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().endswith("has no required alt description")
 
 
 class _Capture(logging.Handler):
@@ -51,6 +60,8 @@ def render_pdf(book: Book, html: str | None = None) -> RenderedPdf:
     capture = _Capture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
+    decorative = _DecorativeImages()
+    logger.addFilter(decorative)
     try:
         font_config = FontConfiguration()
         stylesheet = weasyprint.CSS(
@@ -59,21 +70,91 @@ def render_pdf(book: Book, html: str | None = None) -> RenderedPdf:
             url_fetcher=fetcher, font_config=font_config)
         document = weasyprint.HTML(string=html, base_url=book.root.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=[stylesheet], font_config=font_config)
-        data = document.write_pdf()
+        data = document.write_pdf(pdf_variant=book.config.pdf_variant)
     except Refused as exc:
         raise BookError([Problem(book.root, f"the layout asked for {exc}")]) from None
     finally:
         logger.removeHandler(capture)
-    return RenderedPdf(data=data, page_count=len(document.pages), warnings=capture.messages)
+        logger.removeFilter(decorative)
+    if "pdf/ua" in book.config.pdf_variant or book.config.pdf_variant.endswith("a"):
+        data = mark_untagged_content_as_artifacts(data)
+    return RenderedPdf(data=data, page_count=len(document.pages), page_starts=page_starts(document),
+                       warnings=capture.messages)
 
 
-def render_cover_pdf(book: Book) -> bytes:
-    """Just the cover page, for the EPUB's cover image when no PDF is being built."""
-    from .html import metadata, render_template, template_env
+def mark_untagged_content_as_artifacts(data: bytes) -> bytes:
+    """Turn marked content that is outside the structure tree into /Artifact.
 
-    env = template_env(book.theme_dir)
-    html = render_template(env, "cover-only.html.j2", meta=metadata(book), theme=book.config.theme)
-    return render_pdf(book, html).data
+    WeasyPrint wraps running heads and page numbers (margin boxes) and images without alt text in
+    marked content that no structure element owns. PDF/UA requires such content to be an artifact,
+    so that assistive technology skips it; this rewrites those sequences and clears their entries in
+    the parent tree. Decorative images reach here because they have empty alt text.
+    """
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        tree = pdf.Root.get("/StructTreeRoot")
+        if tree is None:
+            return data
+        kept = _reachable(tree)
+        decorative = {e.objgen for e in _struct_elements(tree) if e.get("/S") == "/Figure" and "/Alt" not in e}
+        kept -= decorative
+        _detach(tree, decorative)
+        nums = tree.ParentTree.Nums
+        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+        for page in pdf.pages:
+            if "/StructParents" not in page:
+                continue
+            owners = parents.get(int(page.StructParents))
+            if not isinstance(owners, pikepdf.Array):
+                continue
+            orphans = {mcid for mcid, owner in enumerate(owners)
+                       if isinstance(owner, pikepdf.Dictionary) and owner.objgen not in kept}
+            if not orphans:
+                continue
+            instructions = []
+            for operands, operator in pikepdf.parse_content_stream(page):
+                if (str(operator) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary)
+                        and int(operands[1].get("/MCID", -1)) in orphans):
+                    operands, operator = [pikepdf.Name.Artifact], pikepdf.Operator("BMC")
+                instructions.append((operands, operator))
+            page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+            for mcid in orphans:
+                owners[mcid] = None
+        out = io.BytesIO()
+        # deterministic_id: the same PDF in gives the same bytes out.
+        pdf.save(out, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return out.getvalue()
+
+
+def _struct_elements(node, seen=None):
+    import pikepdf
+
+    seen = set() if seen is None else seen
+    kids = node.get("/K")
+    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
+        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid and kid.objgen not in seen:
+            seen.add(kid.objgen)
+            yield kid
+            yield from _struct_elements(kid, seen)
+
+
+def _reachable(tree) -> set:
+    return {e.objgen for e in _struct_elements(tree)}
+
+
+def _detach(tree, objgens: set) -> None:
+    import pikepdf
+
+    for element in [tree, *_struct_elements(tree)]:
+        kids = element.get("/K")
+        if isinstance(kids, pikepdf.Array):
+            keep = [k for k in kids if not (isinstance(k, pikepdf.Dictionary) and k.objgen in objgens)]
+            if len(keep) != len(kids):
+                element.K = pikepdf.Array(keep)
 
 
 def rasterize_first_page(pdf: bytes, width_px: int) -> bytes:

@@ -38,7 +38,7 @@ def _rewrite_epub(path: Path, name: str, change) -> None:
 
 
 def test_broken_links_missing_alt_text_and_missing_text_are_found(tmp_path):
-    book_dir = write_book(tmp_path, {"01-one.md": "# One {#one}\n\nSee [one](#one).\n\n![](../pic.png)\n"})
+    book_dir = write_book(tmp_path, {"01-one.md": "# One {#one}\n\nSee [one](#one).\n\n![Dark.](../pic.png)\n"})
     from PIL import Image
 
     Image.new("RGB", (10, 10)).save(book_dir / "pic.png")
@@ -48,6 +48,9 @@ def test_broken_links_missing_alt_text_and_missing_text_are_found(tmp_path):
     from folio.load import load_book
 
     book = load_book(book_dir)
+    assert check_alt_text(paths).ok
+    _rewrite_epub(epub, "EPUB/text/01-one.xhtml", lambda d: d.replace(b'alt="Dark."', b'alt=""'))
+    paths["html"].write_text(paths["html"].read_text().replace('alt="Dark."', 'alt=""'))
     alt = check_alt_text(paths)
     assert not alt.ok
     assert alt.defects == ("EPUB EPUB/text/01-one.xhtml: image '../pic.png' has no alt text",

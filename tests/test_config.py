@@ -65,7 +65,8 @@ def test_every_key_is_documented_in_the_schema_and_the_readme():
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    for model in (BookConfig, BookConfig.model_fields["theme"].annotation):
+    for model in (BookConfig, BookConfig.model_fields["theme"].annotation,
+                  BookConfig.model_fields["accessibility"].annotation):
         for name, field in model.model_fields.items():
             assert field.description, name
             assert f"`{name}`" in readme, f"README documents {name}"

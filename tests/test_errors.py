@@ -66,7 +66,7 @@ CASES = {
     "book.yaml not UTF-8": (lambda b: (b / "book.yaml").write_bytes(b"title: caf\xe9\n"),
         ['book.yaml: not UTF-8 (byte 10)']),
     "unknown key": (lambda b: set_yaml(b, yaml_text(b) + "colour: red\n"),
-        ["book.yaml:8: unknown key 'colour'; known keys: title, subtitle, authors, publisher, date, language, identifier, description, rights, source, keywords, slug, chapters, page_size, pdf_attachments, max_image_pixels, theme"]),
+        ["book.yaml:8: unknown key 'colour'; known keys: title, subtitle, authors, publisher, date, language, identifier, description, rights, source, keywords, slug, chapters, page_size, pdf_variant, pdf_attachments, max_image_pixels, theme, accessibility"]),
     "missing key": (lambda b: set_yaml(b, yaml_text(b).replace("slug: small\n", "")),
         ["book.yaml:1: missing required key 'slug'"]),
     "wrong type": (lambda b: set_yaml(b, yaml_text(b).replace("date: '2024-05-06'", "date: someday")),
