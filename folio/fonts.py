@@ -14,19 +14,40 @@ def font_urls(css: str) -> list[str]:
     return list(dict.fromkeys(m["url"] for m in FONT_URL.finditer(css)))
 
 
+# What the prepared subsets in the theme (fonts/*/subset/, made by tools/make_font_subsets.py) cover:
+# Western European text with its punctuation. A book within it embeds them as they are, at no cost;
+# a book beyond it gets subsets cut at build time from the full faces.
+PREPARED_COVERAGE = frozenset(
+    [chr(c) for c in range(0x20, 0x7F)] + [chr(c) for c in range(0xA0, 0x180)]
+    + [chr(c) for c in range(0x2010, 0x2028)] + list("‰′″‹›€™←↑→↓↩−")
+)
+
+
 def subset_font(path: Path, text: str, flavor: str | None = None) -> bytes:
     """The font cut down to the characters of `text`, keeping kerning and ligatures.
 
     A subset is a fraction of the full face (Charis SIL is 750 KB with its Cyrillic, Greek and IPA),
     which keeps the EPUB small; the Open Font License allows subsetting for embedding in documents.
     """
+    prepared = prepared_subset(path, flavor)
+    if prepared.is_file() and frozenset(text) - frozenset("\n\r\t") <= PREPARED_COVERAGE:
+        return prepared.read_bytes()
     sfnt = _subset(path, frozenset(text) | frozenset(map(chr, range(0x20, 0x7F))))
     if flavor is None:
         return sfnt
-    return _reflavor(sfnt, flavor)
+    return reflavor(sfnt, flavor)
 
 
-def _reflavor(sfnt: bytes, flavor: str) -> bytes:
+def prepared_subset(path: Path, flavor: str | None) -> Path:
+    name = path.with_suffix(".woff2").name if flavor == "woff2" else path.name
+    return path.parent / "subset" / name
+
+
+def make_subset(path: Path, characters: frozenset[str]) -> bytes:
+    return _subset(path, characters)
+
+
+def reflavor(sfnt: bytes, flavor: str) -> bytes:
     from fontTools.ttLib import TTFont
 
     font = TTFont(io.BytesIO(sfnt), recalcTimestamp=False)
