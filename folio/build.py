@@ -39,8 +39,9 @@ class BuildResult:
         return [str(w) for w in self.book.warnings] + [w for o in self.outputs for w in o.warnings]
 
 
-def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None) -> BuildResult:
-    book = load_book(book_dir)
+def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None,
+          use_cache: bool = True) -> BuildResult:
+    book = load_book(book_dir, use_cache=use_cache)
     out_dir = out_dir or book.root / "dist"
     slug = book.config.slug
     rendered: list[tuple[Output, bytes]] = []

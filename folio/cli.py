@@ -9,8 +9,11 @@ import sys
 import traceback
 from pathlib import Path
 
-from .build import FORMATS, build
 from .errors import BookError
+
+# Kept light: argument parsing and the up-to-date check import nothing heavy; a build imports its
+# renderers (and WeasyPrint) only when an output has to be made.
+FORMATS = ("pdf", "epub", "html")
 
 DESCRIPTION = """\
 Build a book folder (one holding a book.yaml) into a print PDF, an EPUB 3 and a single-page web HTML.
@@ -35,6 +38,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help=f"comma-separated outputs to build, from {', '.join(FORMATS)} (default: all)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIST",
                         help="folder for the outputs (default: DIR/dist)")
+    parser.add_argument("--force", action="store_true",
+                        help="rebuild every output, even those whose inputs have not changed")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     args = parser.parse_args(argv)
@@ -60,8 +65,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .cache import fresh_outputs, input_keys, record
+
+    out_dir = (args.out or args.book / "dist").resolve()
+    keys = input_keys(args.book, out_dir, args.formats) if (args.book / "book.yaml").is_file() else {}
+    fresh = {} if args.force or args.command == "check" else fresh_outputs(args.book, out_dir, keys)
+    todo = tuple(f for f in args.formats if f not in fresh)
+    if not args.quiet:
+        for path in fresh.values():
+            print(f"{_relative(path):<48} {_size(path.stat().st_size):>8}  up to date")
+    if not todo:
+        return 0
     try:
-        result = build(args.book, args.formats, args.out)
+        from .build import build
+
+        result = build(args.book, todo, args.out, use_cache=not args.force)
+        if keys:
+            record(args.book, out_dir, keys, {o.format: o.path for o in result.outputs})
     except BookError as exc:
         for problem in exc.problems:
             print(f"error: {_display(problem)}", file=sys.stderr)

@@ -83,8 +83,8 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime, page_sta
         package.add_item(epub.EpubItem(uid=f"font{number}", file_name=name, media_type=media_type,
                                        content=subset_font(path, text)))
     for number, (key, image) in enumerate(sorted(book.images.items()), start=1):
-        package.add_item(epub.EpubItem(uid=f"image{number}", file_name=key, media_type=image.media_type,
-                                       content=book.resources.read_file(image.path)))
+        data, media_type = book.image_bytes(image, "screen")
+        package.add_item(epub.EpubItem(uid=f"image{number}", file_name=key, media_type=media_type, content=data))
     package.set_cover(COVER_IMAGE, cover_jpeg, create_page=False)
 
     def document(uid: str, file_name: str, title: str, template: str, **context) -> PreparedDocument:

@@ -23,6 +23,7 @@ from .model import Book, Chapter
 from .pages import OPS_NS, PageStart, insert_markers, mark_blocks
 
 # Page height (the cover fills it) and margins that keep a measure of about 70 characters.
+PAGE_WIDTHS_MM = {"A4": 210.0, "Letter": 215.9, "A5": 148.0}
 PAGE_GEOMETRY = {
     "A4": {"--page-height": "297mm", "--page-margin-top": "26mm", "--page-margin-side": "34mm", "--page-margin-bottom": "27mm"},
     "Letter": {"--page-height": "279.4mm", "--page-margin-top": "25mm", "--page-margin-side": "35mm", "--page-margin-bottom": "26mm"},
@@ -194,7 +195,9 @@ def render_web_html(book: Book) -> str:
     for chapter in book.chapters:
         markup = chapter_markup(chapter, "endnotes")
         for key, image in book.images.items():
-            markup = markup.replace(f'src="{key}"', f'src="data:{image.media_type};base64,{_b64(book.resources.read_file(image.path))}"')
+            if f'src="{key}"' in markup:
+                data, media_type = book.image_bytes(image, "screen")
+                markup = markup.replace(f'src="{key}"', f'src="data:{media_type};base64,{_b64(data)}"')
         chapters.append({"id": chapter.id, "title": chapter.title, "body": markup})
     return render_template(env, "web.html.j2",
         meta=metadata(book), theme=book.config.theme, contents=contents_entries(book), chapters=chapters,

@@ -9,13 +9,13 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from . import markdown as md
+from .cache import CACHE_DIR, theme_dir
 from .config import BookConfig, load_config
 from .errors import BookError, Problem
 from .model import Book, Chapter, Figure, Heading, Image
 from .resources import ResourceRefused, Resources
 from .sanitize import sanitize
 
-DEFAULT_THEME = Path(__file__).resolve().parent.parent / "styles"
 MEDIA_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".gif": "image/gif",
     ".webp": "image/webp", ".svg": "image/svg+xml",
@@ -27,7 +27,7 @@ MAX_NESTING = 60
 WEB_SCHEMES = ("http", "https", "mailto", "tel")
 
 
-def load_book(book_dir: Path) -> Book:
+def load_book(book_dir: Path, use_cache: bool = True) -> Book:
     root = book_dir.resolve()
     if not root.is_dir():
         raise BookError([Problem(book_dir, "no such book folder")])
@@ -66,12 +66,8 @@ def load_book(book_dir: Path) -> Book:
     if problems:
         raise BookError(problems)
     return Book(root=root, theme_dir=theme, config=config, chapters=tuple(chapters), images=images,
-                resources=resources, warnings=tuple(warnings))
-
-
-def theme_dir(root: Path) -> Path:
-    own = root / "styles"
-    return own if (own / "templates").is_dir() else DEFAULT_THEME
+                resources=resources, warnings=tuple(warnings),
+                image_cache=root / CACHE_DIR / "images" if use_cache else None)
 
 
 def _read_chapter(path: Path, root: Path, problems: list[Problem]) -> str | None:

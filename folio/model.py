@@ -67,6 +67,21 @@ class Book:
     images: dict[str, Image] = field(default_factory=dict)  # keyed by the src used in chapter bodies
     resources: Resources | None = None  # the only way renderers read files
     warnings: tuple[Problem, ...] = ()  # things the build changed or dropped, reported but not fatal
+    image_cache: Path | None = None  # processed images by content hash; None to process afresh
+
+    def image_bytes(self, image: Image, target: str) -> tuple[bytes, str]:
+        """The image as the output `target` ("screen" or "print") shows it: sized, upright, sRGB."""
+        from .images import SCREEN_LONG_SIDE, prepared, print_long_side
+
+        max_px = SCREEN_LONG_SIDE if target == "screen" else print_long_side(self.print_measure_mm)
+        return prepared(image, self.resources.read_file(image.path), target, max_px, self.image_cache)
+
+    @property
+    def print_measure_mm(self) -> float:
+        from .html import PAGE_GEOMETRY, PAGE_WIDTHS_MM
+
+        side = float(PAGE_GEOMETRY[self.config.page_size]["--page-margin-side"].removesuffix("mm"))
+        return PAGE_WIDTHS_MM[self.config.page_size] - 2 * side
 
     @property
     def figures(self) -> tuple[Figure, ...]:

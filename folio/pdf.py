@@ -47,10 +47,18 @@ def render_pdf(book: Book, html: str | None = None) -> RenderedPdf:
     class Refused(FatalURLFetchingError):
         """Fatal, so WeasyPrint stops instead of logging and leaving the picture out."""
 
+    images = {image.path: image for image in book.images.values()}
+
     class BookFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             try:
-                data, media_type = resources.read(url)
+                if not url.startswith("data:") and (image := images.get(resources.local_path(url))):
+                    data, media_type = book.image_bytes(image, "print")
+                    # Not a file: URL, or WeasyPrint would read the original file from disk
+                    # instead of these processed bytes.
+                    return URLFetcherResponse(f"processed-image:{url}", data, {"Content-Type": media_type})
+                else:
+                    data, media_type = resources.read(url)
             except ResourceRefused as exc:
                 raise Refused(str(exc)) from None
             return URLFetcherResponse(url, data, {"Content-Type": media_type})
