@@ -25,9 +25,12 @@ from .pages import OPS_NS, PageStart, insert_markers, mark_blocks
 # Page height (the cover fills it) and margins that keep a measure of about 70 characters.
 PAGE_WIDTHS_MM = {"A4": 210.0, "Letter": 215.9, "A5": 148.0}
 PAGE_GEOMETRY = {
-    "A4": {"--page-height": "297mm", "--page-margin-top": "26mm", "--page-margin-side": "34mm", "--page-margin-bottom": "27mm"},
-    "Letter": {"--page-height": "279.4mm", "--page-margin-top": "25mm", "--page-margin-side": "35mm", "--page-margin-bottom": "26mm"},
-    "A5": {"--page-height": "210mm", "--page-margin-top": "20mm", "--page-margin-side": "17mm", "--page-margin-bottom": "21mm"},
+    "A4": {"--page-height": "297mm", "--page-margin-top": "26mm", "--page-margin-side": "34mm",
+           "--page-margin-bottom": "27mm", "--figure-max-height": "100mm"},
+    "Letter": {"--page-height": "279.4mm", "--page-margin-top": "25mm", "--page-margin-side": "35mm",
+               "--page-margin-bottom": "26mm", "--figure-max-height": "95mm"},
+    "A5": {"--page-height": "210mm", "--page-margin-top": "20mm", "--page-margin-side": "17mm",
+           "--page-margin-bottom": "21mm", "--figure-max-height": "75mm"},
 }
 NUMBERED_TITLE = re.compile(r"^(?P<number>[IVXLCDM]+\.|\d+(?:\.\d+)*\.?)\s+(?P<text>.+)$")
 NoteStyle = Literal["float", "endnotes", "epub"]

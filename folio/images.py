@@ -20,15 +20,15 @@ SUFFIXES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
 PIPELINE_VERSION = "1"  # bump when the processing changes, so cached results are not reused
 
 
-def prepared(image: Image, data: bytes, target: str, max_px: int, cache_dir: Path | None) -> tuple[bytes, str]:
-    """The bytes and media type of `image` for `target` ("screen" or "print"), at most `max_px` on
-    its long side. SVG and GIF pass through untouched."""
+def prepared(image: Image, data: bytes, target: str, box: tuple[int, int], cache_dir: Path | None) -> tuple[bytes, str]:
+    """The bytes and media type of `image` for `target` ("screen" or "print"), fitted inside `box`
+    (width, height in pixels). SVG and GIF pass through untouched."""
     if image.media_type not in ("image/jpeg", "image/png", "image/webp"):
         return data, image.media_type
-    key = hashlib.sha256(data).hexdigest()[:32] + f"-{target}-{max_px}-v{PIPELINE_VERSION}"
+    key = hashlib.sha256(data).hexdigest()[:32] + f"-{target}-{box[0]}x{box[1]}-v{PIPELINE_VERSION}"
     result = _MEMORY.get(key) or _cached(cache_dir, key)
     if result is None:
-        result = _process(data, target, max_px)
+        result = _process(data, target, box)
         _store(cache_dir, key, result)
     _MEMORY[key] = result  # the EPUB and the web page share one processing within a build
     return result
@@ -37,19 +37,19 @@ def prepared(image: Image, data: bytes, target: str, max_px: int, cache_dir: Pat
 _MEMORY: dict[str, tuple[bytes, str]] = {}
 
 
-def print_long_side(measure_mm: float) -> int:
-    """Pixels for 300 ppi across the text measure, the widest a figure is printed."""
-    return round(measure_mm / 25.4 * PRINT_PPI)
+def print_pixels(width_mm: float, height_mm: float) -> tuple[int, int]:
+    """The pixels that give 300 ppi over the largest box a figure is printed in."""
+    return round(width_mm / 25.4 * PRINT_PPI), round(height_mm / 25.4 * PRINT_PPI)
 
 
-def _process(data: bytes, target: str, max_px: int) -> tuple[bytes, str]:
+def _process(data: bytes, target: str, box: tuple[int, int]) -> tuple[bytes, str]:
     from PIL import Image as Pillow, ImageCms, ImageOps
 
     with Pillow.open(io.BytesIO(data)) as source:
         if source.format == "JPEG":
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale when that is still large enough: 24
             # megapixels are never decoded in full to make 2 of them.
-            source.draft("RGB", (max_px, max_px))
+            source.draft("RGB", box)
         picture = ImageOps.exif_transpose(source)  # the camera's orientation, applied to the pixels
         icc = source.info.get("icc_profile")
         has_alpha = picture.mode in ("RGBA", "LA", "PA") or (picture.mode == "P" and "transparency" in picture.info)
@@ -61,8 +61,8 @@ def _process(data: bytes, target: str, max_px: int) -> tuple[bytes, str]:
                     outputMode=picture.mode)
             except (ImageCms.PyCMSError, OSError):
                 pass  # an unreadable profile: keep the pixels as they are
-        if max(picture.size) > max_px:
-            picture.thumbnail((max_px, max_px), Pillow.Resampling.LANCZOS)
+        if picture.width > box[0] or picture.height > box[1]:
+            picture.thumbnail(box, Pillow.Resampling.LANCZOS)
         out = io.BytesIO()
         # The format is kept (file names and media types stay true); saved without exif, icc_profile
         # or comments, so the metadata (GPS position, camera serial) is stripped.

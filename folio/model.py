@@ -71,17 +71,19 @@ class Book:
 
     def image_bytes(self, image: Image, target: str) -> tuple[bytes, str]:
         """The image as the output `target` ("screen" or "print") shows it: sized, upright, sRGB."""
-        from .images import SCREEN_LONG_SIDE, prepared, print_long_side
+        from .images import SCREEN_LONG_SIDE, prepared, print_pixels
 
-        max_px = SCREEN_LONG_SIDE if target == "screen" else print_long_side(self.print_measure_mm)
-        return prepared(image, self.resources.read_file(image.path), target, max_px, self.image_cache)
+        box = (SCREEN_LONG_SIDE, SCREEN_LONG_SIDE) if target == "screen" else print_pixels(*self.print_figure_box_mm)
+        return prepared(image, self.resources.read_file(image.path), target, box, self.image_cache)
 
     @property
-    def print_measure_mm(self) -> float:
+    def print_figure_box_mm(self) -> tuple[float, float]:
+        """The largest a figure is printed: the text measure wide, the theme's figure height high."""
         from .html import PAGE_GEOMETRY, PAGE_WIDTHS_MM
 
-        side = float(PAGE_GEOMETRY[self.config.page_size]["--page-margin-side"].removesuffix("mm"))
-        return PAGE_WIDTHS_MM[self.config.page_size] - 2 * side
+        geometry = PAGE_GEOMETRY[self.config.page_size]
+        width = PAGE_WIDTHS_MM[self.config.page_size] - 2 * float(geometry["--page-margin-side"].removesuffix("mm"))
+        return width, float(geometry["--figure-max-height"].removesuffix("mm"))
 
     @property
     def figures(self) -> tuple[Figure, ...]:
