@@ -11,6 +11,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .config import build_date
 from .load import load_book
@@ -40,7 +41,8 @@ class BuildResult:
 
 
 def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None,
-          use_cache: bool = True) -> BuildResult:
+          use_cache: bool = True, progress: Callable[[str], None] = lambda step: None) -> BuildResult:
+    progress("reading the book")
     book = load_book(book_dir, use_cache=use_cache)
     out_dir = out_dir or book.root / "dist"
     slug = book.config.slug
@@ -51,31 +53,39 @@ def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | No
         # The EPUB needs the layout too: its cover is the PDF's and its page markers are the PDF's pages.
         from .pdf import render_pdf
 
+        progress(f"laying out {_count(len(book.chapters), 'chapter')}")
         start = time.perf_counter()
         pdf = render_pdf(book)
         if "pdf" in formats:
             rendered.append((Output("pdf", out_dir / f"{slug}.pdf", len(pdf.data), time.perf_counter() - start,
-                                    f"{pdf.page_count} pages", tuple(pdf.warnings)), pdf.data))
+                                    _count(pdf.page_count, "page"), tuple(pdf.warnings)), pdf.data))
     if "epub" in formats:
         from .epub import COVER_WIDTH_PX, render_epub
         from .pdf import rasterize_first_page
 
+        progress("packing the EPUB")
         start = time.perf_counter()
         cover = rasterize_first_page(pdf.data, COVER_WIDTH_PX)
         data = render_epub(book, cover, build_date(book.config), pdf.page_starts)
         rendered.append((Output("epub", out_dir / f"{slug}.epub", len(data), time.perf_counter() - start,
-                                f"{len(book.chapters)} chapters, {len(book.figures)} figures"), data))
+                                f"{_count(len(book.chapters), 'chapter')}, {_count(len(book.figures), 'figure')}"), data))
     if "html" in formats:
         from .html import render_web_html
 
+        progress("writing the web page")
         start = time.perf_counter()
         data = render_web_html(book).encode("utf-8")
         rendered.append((Output("html", out_dir / f"{slug}.html", len(data), time.perf_counter() - start,
                                 "single page"), data))
 
+    progress("writing the outputs")
     out_dir.mkdir(parents=True, exist_ok=True)
     write_all_or_nothing({output.path: data for output, data in rendered})
     return BuildResult(book, [output for output, _ in rendered])
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def remove_stale_parts(path: Path) -> None:

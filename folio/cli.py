@@ -1,4 +1,4 @@
-"""`python render.py`: build a book folder into PDF, EPUB and web HTML."""
+"""`python render.py`: build a book folder into PDF, EPUB and web HTML; check it; watch it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import BookError
@@ -17,8 +18,15 @@ FORMATS = ("pdf", "epub", "html")
 
 DESCRIPTION = """\
 Build a book folder (one holding a book.yaml) into a print PDF, an EPUB 3 and a single-page web HTML.
-Outputs go to DIST (default: the book's dist/ folder), named from the book's slug. Nothing is written
-unless every requested output builds, and each file is replaced atomically."""
+Outputs go to DIST (default: the book's dist/ folder), named from the book's slug. Only outputs whose
+inputs changed are rebuilt; nothing is written unless every requested output builds, and each file is
+replaced atomically.
+
+commands:
+  build   (the default) write the outputs
+  check   build every output, then validate them: EPUBCheck, PDF fonts, bookmarks and metadata,
+          links, alt text, and the chapters' text in each output
+  watch   build, serve a live preview on http://127.0.0.1:PORT/ and rebuild on every change"""
 
 EPILOG = """\
 exit status: 0 built (and, for check, valid); 2 the book has problems (each is printed as
@@ -29,9 +37,8 @@ file:line: message); 3 check found defects in the outputs; 1 an internal error (
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="render.py", description=DESCRIPTION, epilog=EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", nargs="?", choices=("build", "check"), default="build",
-                        help="build (the default) writes the outputs; check builds them, then validates "
-                             "them (EPUBCheck, PDF fonts, bookmarks and metadata, links, alt text, text)")
+    parser.add_argument("command", nargs="?", choices=("build", "check", "watch"), default="build",
+                        help="what to do (default: build)")
     parser.add_argument("--book", type=Path, default=Path("."), metavar="DIR",
                         help="book folder to build (default: the current folder)")
     parser.add_argument("--format", default=",".join(FORMATS), metavar="LIST",
@@ -39,7 +46,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None, metavar="DIST",
                         help="folder for the outputs (default: DIR/dist)")
     parser.add_argument("--force", action="store_true",
-                        help="rebuild every output, even those whose inputs have not changed")
+                        help="rebuild every output and reprocess every image, ignoring all caches")
+    parser.add_argument("--port", type=int, default=8000, help="port of the watch preview (default: 8000)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but problems")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     args = parser.parse_args(argv)
@@ -48,6 +56,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if unknown or not formats:
         parser.error(f"--format: unknown output {', '.join(unknown) or '(none)'}; choose from {', '.join(FORMATS)}")
     args.formats = tuple(f for f in FORMATS if f in formats)
+    args.out_dir = (args.out or args.book / "dist").resolve()
     return args
 
 
@@ -59,17 +68,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return _run(args)
+        if args.command == "watch":
+            return _watch(args)
+        return _build(args)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _build(args: argparse.Namespace, force: bool | None = None) -> int:
+    """One build (or check): 0, or the exit status of what went wrong, which has been printed."""
     from .cache import fresh_outputs, input_keys, record
 
-    out_dir = (args.out or args.book / "dist").resolve()
-    keys = input_keys(args.book, out_dir, args.formats) if (args.book / "book.yaml").is_file() else {}
-    fresh = {} if args.force or args.command == "check" else fresh_outputs(args.book, out_dir, keys)
+    force = args.force if force is None else force
+    keys = input_keys(args.book, args.out_dir, args.formats) if (args.book / "book.yaml").is_file() else {}
+    fresh = {} if force or args.command == "check" else fresh_outputs(args.book, args.out_dir, keys)
     todo = tuple(f for f in args.formats if f not in fresh)
     if not args.quiet:
         for path in fresh.values():
@@ -79,14 +91,16 @@ def _run(args: argparse.Namespace) -> int:
     try:
         from .build import build
 
-        result = build(args.book, todo, args.out, use_cache=not args.force)
+        with _progress(args.quiet) as step:
+            result = build(args.book, todo, args.out, use_cache=not force, progress=step)
         if keys:
-            record(args.book, out_dir, keys, {o.format: o.path for o in result.outputs})
+            record(args.book, args.out_dir, keys, {o.format: o.path for o in result.outputs})
     except BookError as exc:
         for problem in exc.problems:
             print(f"error: {_display(problem)}", file=sys.stderr)
         count = len(exc.problems)
         print(f"{count} problem{'s' if count != 1 else ''}; nothing was written.", file=sys.stderr)
+        args.last_problems = [_display(p) for p in exc.problems]
         return 2
     except KeyboardInterrupt:
         print("interrupted; nothing was written.", file=sys.stderr)
@@ -97,6 +111,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         if not args.debug:
             print("run again with --debug for the traceback; nothing was written.", file=sys.stderr)
+        args.last_problems = [f"internal error: {type(exc).__name__}: {exc}"]
         return 1
     for warning in result.warnings:
         print(f"warning: {_relative_in(warning)}", file=sys.stderr)
@@ -105,6 +120,47 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{_relative(output.path):<48} {_size(output.size):>8}  {output.detail:<28} {output.seconds:5.2f} s")
     if args.command == "check":
         return _check(result, args.quiet)
+    return 0
+
+
+@contextmanager
+def _progress(quiet: bool):
+    """A callback naming the step under way: a spinner on a terminal, plain lines elsewhere."""
+    if quiet:
+        yield lambda step: None
+    elif sys.stderr.isatty():
+        from rich.console import Console
+
+        with Console(stderr=True).status("loading the book") as status:
+            yield lambda step: status.update(step)
+    else:
+        yield lambda step: print(f"… {step}", file=sys.stderr, flush=True)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from .watch import watch
+
+    def slug() -> str:
+        import yaml
+
+        try:
+            return str(yaml.safe_load((args.book / "book.yaml").read_text(encoding="utf-8-sig"))["slug"])
+        except Exception:  # noqa: BLE001 - a broken book.yaml is reported by the build itself
+            return "book"
+
+    def rebuild() -> list[str] | None:
+        args.last_problems = []
+        status = _build(args, force=False)
+        return None if status == 0 else args.last_problems or [f"build failed with status {status}"]
+
+    _build(args)  # the first build imports the renderers; later ones find them warm
+    try:
+        watch(args.book, args.out_dir, args.port, rebuild, slug, lambda message: print(message, file=sys.stderr))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        print(f"error: cannot serve on 127.0.0.1:{args.port}: {exc.strerror}; pick another --port", file=sys.stderr)
+        return 2
     return 0
 
 
