@@ -59,14 +59,16 @@ def floor_inputs(book: Path, work: Path) -> list[str]:
     return [PY, "-c", code]
 
 
-def pandoc_commands(book: Path, work: Path) -> list[list[str]] | None:
+def pandoc_commands(book: Path, work: Path, css: Path | None = None) -> list[list[str]] | None:
+    """Pandoc's EPUB and PDF (through WeasyPrint); with `css`, the PDF gets our stylesheet and fonts."""
     if shutil.which("pandoc") is None:
         return None
     chapters = sorted(str(p) for p in (book / "chapters").glob("*.md"))
     common = ["pandoc", *chapters, "--resource-path", str(book / "chapters"), "--metadata",
               "title=Beijing's People-to-People Diplomacy (I): Social Organizations", "--toc"]
+    styled = ["-c", str(css)] if css else []
     return [[*common, "-o", str(work / "pandoc.epub")],
-            [*common, "-s", "--pdf-engine=weasyprint", "-o", str(work / "pandoc.pdf")]]
+            [*common, *styled, "-s", "--pdf-engine=weasyprint", "-o", str(work / "pandoc.pdf")]]
 
 
 def warm_rebuilds(book: Path, out: Path, rounds: int) -> list[float]:
@@ -111,12 +113,14 @@ def main() -> int:
         out = work / "out"
         floor = floor_inputs(book, work)
         pandoc = pandoc_commands(book, work)
-        cold, bare, other = [], [], []
+        pandoc_styled = pandoc_commands(book, work, css=work / "floor.css")
+        cold, bare, other, other_styled = [], [], [], []
         for _ in range(rounds):  # interleaved, so that machine noise falls on all alike
             cold.append(timed(render(book, out, "--force")))
             bare.append(timed(floor))
             if pandoc:
                 other.append(sum(timed(command) for command in pandoc))
+                other_styled.append(sum(timed(command) for command in pandoc_styled))
         noop = [timed(render(book, out)) for _ in range(rounds)]
         warm = warm_rebuilds(book, work / "warm", rounds)
 
@@ -127,6 +131,8 @@ def main() -> int:
         if other:
             rows.append(("Pandoc: EPUB + PDF via WeasyPrint", f"{statistics.median(other):.2f} s"))
             rows.append(("cold build / Pandoc (target <= 0.75)", f"{cold_median / statistics.median(other):.2f}"))
+            rows.append(("Pandoc, PDF with our stylesheet and fonts", f"{statistics.median(other_styled):.2f} s"))
+            rows.append(("cold build / Pandoc with our stylesheet", f"{cold_median / statistics.median(other_styled):.2f}"))
         rows.append(("no-op rebuild", f"{statistics.median(noop):.3f} s"))
         rows.append(("no-op / cold (target <= 0.15)", f"{statistics.median(noop) / cold_median:.3f}"))
         rows.append(("rebuild after an edit, warm (as in watch)", f"{statistics.median(warm):.2f} s"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .errors import BookError, Problem
 from .html import PRINT_STYLESHEETS, render_print_html, theme_css
@@ -37,7 +36,7 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render_pdf(book: Book, html: str | None = None) -> RenderedPdf:
+def render_pdf(book: Book) -> RenderedPdf:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -56,7 +55,7 @@ def render_pdf(book: Book, html: str | None = None) -> RenderedPdf:
                     data, media_type = book.image_bytes(image, "print")
                     # Not a file: URL, or WeasyPrint would read the original file from disk
                     # instead of these processed bytes.
-                    return URLFetcherResponse(f"processed-image:{url}", data, {"Content-Type": media_type})
+                    url = f"processed-image:{url}"
                 else:
                     data, media_type = resources.read(url)
             except ResourceRefused as exc:
@@ -64,7 +63,7 @@ def render_pdf(book: Book, html: str | None = None) -> RenderedPdf:
             return URLFetcherResponse(url, data, {"Content-Type": media_type})
 
     fetcher = BookFetcher()
-    html = html if html is not None else render_print_html(book)
+    html = render_print_html(book)
     capture = _Capture()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(capture)
