@@ -68,7 +68,9 @@ def pandoc_commands(book: Path, work: Path, css: Path | None = None) -> list[lis
               "title=Beijing's People-to-People Diplomacy (I): Social Organizations", "--toc"]
     styled = ["-c", str(css)] if css else []
     return [[*common, "-o", str(work / "pandoc.epub")],
-            [*common, *styled, "-s", "--pdf-engine=weasyprint", "-o", str(work / "pandoc.pdf")]]
+            # --self-contained inlines the figures: WeasyPrint reads Pandoc's HTML from a temporary
+            # folder, where the chapters' relative image paths would point at nothing.
+            [*common, *styled, "-s", "--self-contained", "--pdf-engine=weasyprint", "-o", str(work / "pandoc.pdf")]]
 
 
 def warm_rebuilds(book: Path, out: Path, rounds: int) -> list[float]:
