@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import posixpath
 import re
+import unicodedata
 import zipfile
 
 from lxml import etree
@@ -37,15 +38,38 @@ class PreparedDocument(epub.EpubHtml):
         return self.content
 
 
-def chapter_file(chapter_source_stem: str) -> str:
-    return f"text/{chapter_source_stem}.xhtml"
+RESERVED = {"text/cover.xhtml", "text/titlepage.xhtml", "text/nav.xhtml"}
+
+
+def package_name(path: str) -> str:
+    """A name every reader and EPUBCheck accept: ASCII letters, digits, '.', '_', '-' and '/'."""
+    ascii_only = unicodedata.normalize("NFKD", path).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9._/-]+", "-", ascii_only).strip("-") or "file"
+
+
+def unique_names(names: list[str], taken: set[str] = frozenset()) -> list[str]:
+    """`names`, with -2, -3... before the extension where two would be the same file."""
+    seen = set(taken)
+    result = []
+    for name in names:
+        stem, dot, suffix = name.rpartition(".") if "." in name.rsplit("/", 1)[-1] else (name, "", "")
+        candidate, number = name, 1
+        while candidate.lower() in seen:
+            number += 1
+            candidate = f"{stem}-{number}{dot}{suffix}"
+        seen.add(candidate.lower())
+        result.append(candidate)
+    return result
 
 
 def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime, page_starts: list[PageStart]) -> bytes:
     env = template_env(book.theme_dir)
     meta = metadata(book)
     config = book.config
-    files = {c.id: chapter_file(c.source.stem) for c in book.chapters}
+    names = unique_names([f"text/{package_name(c.source.stem)}.xhtml" for c in book.chapters], RESERVED)
+    files = {c.id: name for c, name in zip(book.chapters, names)}
+    image_keys = sorted(book.images)
+    image_files = dict(zip(image_keys, unique_names([package_name(k) for k in image_keys], {COVER_IMAGE})))
     id_files: dict[str, str] = {}
     for chapter in book.chapters:
         for element_id in [h.id for h in chapter.headings] + [f.id for f in chapter.figures] \
@@ -82,9 +106,10 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime, page_sta
         media_type = "font/otf" if path.suffix == ".otf" else "font/ttf"
         package.add_item(epub.EpubItem(uid=f"font{number}", file_name=name, media_type=media_type,
                                        content=subset_font(path, text)))
-    for number, (key, image) in enumerate(sorted(book.images.items()), start=1):
-        data, media_type = book.image_bytes(image, "screen")
-        package.add_item(epub.EpubItem(uid=f"image{number}", file_name=key, media_type=media_type, content=data))
+    for number, key in enumerate(image_keys, start=1):
+        data, media_type = book.image_bytes(book.images[key], "screen")
+        package.add_item(epub.EpubItem(uid=f"image{number}", file_name=image_files[key], media_type=media_type,
+                                       content=data))
     package.set_cover(COVER_IMAGE, cover_jpeg, create_page=False)
 
     def document(uid: str, file_name: str, title: str, template: str, **context) -> PreparedDocument:
@@ -105,7 +130,8 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime, page_sta
     for index, chapter in enumerate(book.chapters):
         own = files[chapter.id].removeprefix("text/")
         elsewhere = {i: f for i, f in id_files.items() if f != own}
-        body = chapter_markup(chapter, "epub", link_targets=elsewhere, image_prefix="../",
+        body = chapter_markup(chapter, "epub", link_targets=elsewhere,
+                              image_sources={k: "../" + v for k, v in image_files.items()},
                               chapter_index=index, page_starts=page_starts)
         placed = [int(n) for n in re.findall(r'id="page-(\d+)"', body)]
         trailing = [n for n in late_pages if placed and n > max(placed) and n not in page_files]

