@@ -77,91 +77,70 @@ def render_pdf(book: Book) -> RenderedPdf:
             url_fetcher=fetcher, font_config=font_config)
         document = weasyprint.HTML(string=html, base_url=book.root.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=[stylesheet], font_config=font_config)
-        data = document.write_pdf(pdf_variant=book.config.pdf_variant)
+        tagged = "pdf/ua" in book.config.pdf_variant or book.config.pdf_variant.endswith("a")
+        data = document.write_pdf(pdf_variant=book.config.pdf_variant,
+                                  finisher=mark_untagged_content_as_artifacts if tagged else None)
     except Refused as exc:
         raise BookError([Problem(book.root, f"the layout asked for {exc}")]) from None
     finally:
         logger.removeHandler(capture)
         logger.removeFilter(decorative)
-    if "pdf/ua" in book.config.pdf_variant or book.config.pdf_variant.endswith("a"):
-        data = mark_untagged_content_as_artifacts(data)
     return RenderedPdf(data=data, page_count=len(document.pages), page_starts=page_starts(document),
                        warnings=capture.messages)
 
 
-def mark_untagged_content_as_artifacts(data: bytes) -> bytes:
-    """Turn marked content that is outside the structure tree into /Artifact.
+def mark_untagged_content_as_artifacts(document, pdf) -> None:
+    """A WeasyPrint finisher: marked content that no structure element owns becomes /Artifact.
 
-    WeasyPrint wraps running heads and page numbers (margin boxes) and images without alt text in
-    marked content that no structure element owns. PDF/UA requires such content to be an artifact,
-    so that assistive technology skips it; this rewrites those sequences and clears their entries in
-    the parent tree. Decorative images reach here because they have empty alt text.
+    WeasyPrint wraps running heads and page numbers (margin boxes), and images without alt text, in
+    marked content with an MCID that no element of the structure tree claims. PDF/UA requires such
+    content to be an artifact, so that assistive technology skips it. Rewriting the pydyf objects
+    before they are serialised costs nothing; reopening the written PDF would cost a parse and a save.
+    Decorative images (empty alt text, on purpose) are detached from the tree and handled the same way.
     """
-    import io
+    import pydyf
 
-    import pikepdf
+    def deref(reference):
+        return pdf.objects[int(reference.split()[0])]
 
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        tree = pdf.Root.get("/StructTreeRoot")
-        if tree is None:
-            return data
-        kept = _reachable(tree)
-        decorative = {e.objgen for e in _struct_elements(tree) if e.get("/S") == "/Figure" and "/Alt" not in e}
-        kept -= decorative
-        _detach(tree, decorative)
-        nums = tree.ParentTree.Nums
-        parents = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
-        for page in pdf.pages:
-            if "/StructParents" not in page:
-                continue
-            owners = parents.get(int(page.StructParents))
-            if not isinstance(owners, pikepdf.Array):
-                continue
-            orphans = {mcid for mcid, owner in enumerate(owners)
-                       if isinstance(owner, pikepdf.Dictionary) and owner.objgen not in kept}
-            if not orphans:
-                continue
-            instructions = []
-            for operands, operator in pikepdf.parse_content_stream(page):
-                if (str(operator) == "BDC" and len(operands) == 2 and isinstance(operands[1], pikepdf.Dictionary)
-                        and int(operands[1].get("/MCID", -1)) in orphans):
-                    operands, operator = [pikepdf.Name.Artifact], pikepdf.Operator("BMC")
-                instructions.append((operands, operator))
-            page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
-            for mcid in orphans:
-                owners[mcid] = None
-        out = io.BytesIO()
-        # deterministic_id: the same PDF in gives the same bytes out.
-        pdf.save(out, deterministic_id=True, compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
-        return out.getvalue()
+    if "StructTreeRoot" not in pdf.catalog:
+        return
+    tree = deref(pdf.catalog["StructTreeRoot"])
+    elements = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for kid in node.get("K", ()) if isinstance(node.get("K"), list) else ():
+            if isinstance(kid, bytes) and kid.endswith(b" R"):
+                child = deref(kid)
+                if isinstance(child, pydyf.Dictionary) and child.get("Type") == "/StructElem":
+                    elements.append(child)
+                    stack.append(child)
+    decorative = [e for e in elements if e.get("S") == "/Figure" and "Alt" not in e]
+    for element in decorative:
+        parent = deref(element["P"])
+        parent["K"] = pydyf.Array(k for k in parent["K"] if k != element.reference)
+    kept = {id(e) for e in elements} - {id(e) for e in decorative}
 
-
-def _struct_elements(node, seen=None):
-    import pikepdf
-
-    seen = set() if seen is None else seen
-    kids = node.get("/K")
-    for kid in (kids if isinstance(kids, pikepdf.Array) else [kids]):
-        if isinstance(kid, pikepdf.Dictionary) and "/S" in kid and kid.objgen not in seen:
-            seen.add(kid.objgen)
-            yield kid
-            yield from _struct_elements(kid, seen)
-
-
-def _reachable(tree) -> set:
-    return {e.objgen for e in _struct_elements(tree)}
-
-
-def _detach(tree, objgens: set) -> None:
-    import pikepdf
-
-    for element in [tree, *_struct_elements(tree)]:
-        kids = element.get("/K")
-        if isinstance(kids, pikepdf.Array):
-            keep = [k for k in kids if not (isinstance(k, pikepdf.Dictionary) and k.objgen in objgens)]
-            if len(keep) != len(kids):
-                element.K = pikepdf.Array(keep)
+    nums = deref(tree["ParentTree"])["Nums"]
+    owners_by_key = {nums[i]: nums[i + 1] for i in range(0, len(nums), 2)}
+    for reference in pdf.page_references:
+        page = deref(reference)
+        owners = owners_by_key.get(page.get("StructParents"))
+        if not isinstance(owners, list):
+            continue
+        orphans = {mcid for mcid, owner in enumerate(owners)
+                   if isinstance(owner, bytes) and owner.endswith(b" R") and id(deref(owner)) not in kept}
+        if not orphans:
+            continue
+        stream = deref(page["Contents"]).stream
+        for index in range(len(stream) - 2):
+            properties = stream[index + 1]
+            if (stream[index + 2] == b"BDC" and isinstance(properties, pydyf.Dictionary)
+                    and properties.get("MCID") in orphans):
+                stream[index], stream[index + 1], stream[index + 2] = "/Artifact", b"", b"BMC"
+        for mcid in orphans:
+            owners[mcid] = b"null"
 
 
 def rasterize_first_page(pdf: bytes, width_px: int) -> bytes:
