@@ -183,7 +183,7 @@ def accessibility_metadata(book: Book) -> list[tuple[str, str]]:
         "This publication meets WCAG 2.1 Level AA. It has a table of contents and navigable headings, "
         "a logical reading order, text that can be resized and restyled"
         + (", alternative text for every image" if has_images else "")
-        + f", and page-break markers with a page list matching the print (PDF) edition. No hazards.")
+        + ", and page-break markers with a page list matching the print (PDF) edition. No hazards.")
     items = [("schema:accessMode", "textual")]
     if has_images:
         items.append(("schema:accessMode", "visual"))

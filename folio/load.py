@@ -277,8 +277,8 @@ def _with_photo_override(path: Path) -> Path | None:
 def _check_ids_and_anchors(chapters: list[Chapter], sources: dict[Path, str], root: Path,
                            problems: list[Problem]) -> None:
     owner: dict[str, Path] = {}
-    for chapter in chapters:
-        body = etree.fromstring(f"<div>{chapter.body}</div>")
+    bodies = [etree.fromstring(f"<div>{chapter.body}</div>") for chapter in chapters]  # parsed once, read twice
+    for chapter, body in zip(chapters, bodies):
         for el in body.iter():
             element_id = el.get("id") if isinstance(el.tag, str) else None
             if not element_id:
@@ -293,8 +293,7 @@ def _check_ids_and_anchors(chapters: list[Chapter], sources: dict[Path, str], ro
                 owner[element_id] = chapter.source
         for note_id, _ in chapter.footnotes:
             owner.setdefault(note_id, chapter.source)
-    for chapter in chapters:
-        body = etree.fromstring(f"<div>{chapter.body}</div>")
+    for chapter, body in zip(chapters, bodies):
         for link in body.iter("a"):
             href = link.get("href", "")
             if href.startswith("#") and href[1:] not in owner:

@@ -17,7 +17,6 @@ from folio.epub import accessibility_metadata
 
 from .conftest import ROOT
 from .helpers import XHTML, epub_documents, normalise, pdf_pages
-from .test_report import CAPTIONS, CHAPTER_TITLES
 
 PAGEBREAK = "doc-pagebreak"
 
