@@ -5,7 +5,8 @@ Measures, and writes to bench/RESULTS.md, medians and ratios of:
   WeasyPrint from the same chapters, run interleaved, and against a bare WeasyPrint render of the
   same HTML (the floor: what the layout alone costs);
 - a no-op rebuild, and a rebuild after an edit with the libraries kept warm (as `watch` does);
-- generated books of 100 to 1,000 pages: time per page and peak memory;
+- generated books of 100 to 1,000 pages: time per page and peak memory (this process's and the PDF
+  process's peaks added up);
 - the report with seven 6000 x 4000 camera photos in place of the placeholders: output sizes.
 Every timing is wall-clock of a fresh process unless said otherwise. Pandoc comes from Debian's
 `pandoc` package; without it those rows are left out.
@@ -74,13 +75,14 @@ def pandoc_commands(book: Path, work: Path, css: Path | None = None) -> list[lis
 
 
 def warm_rebuilds(book: Path, out: Path, rounds: int) -> list[float]:
-    """Edit a chapter and rebuild in one process, as `watch` does; the first build warms it up."""
+    """Edit a chapter and rebuild, as `watch` does (one process, and one PDF process kept for every
+    rebuild); the first build warms them up."""
     code = f"""
 import json, sys, time
 sys.path.insert(0, {str(ROOT)!r})
 from pathlib import Path
 from folio.cli import parse_args, _build
-args = parse_args(["--book", {str(book)!r}, "--out", {str(out)!r}, "--quiet"])
+args = parse_args(["watch", "--book", {str(book)!r}, "--out", {str(out)!r}, "--quiet"])
 _build(args)
 chapter = Path({str(book)!r}) / "chapters" / "01-editors-note.md"
 text = chapter.read_text()
@@ -89,6 +91,7 @@ for n in range({rounds}):
     chapter.write_text(text + "\\n" * (n + 1))
     start = time.perf_counter(); _build(args); times.append(time.perf_counter() - start)
 chapter.write_text(text)
+if getattr(args, "pdf_worker", None): args.pdf_worker.close()
 print(json.dumps(times))
 """
     return json.loads(subprocess.run([PY, "-c", code], check=True, capture_output=True, text=True).stdout)
@@ -147,7 +150,8 @@ def main() -> int:
             per_page.append(result["seconds"] / result["pages"])
             rows.append((f"generated book, {result['pages']} pages",
                          f"{result['seconds']:.1f} s, {result['seconds'] / result['pages'] * 1000:.0f} ms/page, "
-                         f"peak {result['peak_mb']:.0f} MB"))
+                         f"peak {result['peak_mb']:.0f} MB ({result['main_mb']:.0f} + PDF process "
+                         f"{result['worker_mb']:.0f})"))
         rows.append(("time per page, largest / smallest book (linear: about 1)", f"{per_page[-1] / per_page[0]:.2f}"))
 
         photos = copy_report(work / "photos")

@@ -11,11 +11,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .config import build_date
-from .load import load_book
-from .model import Book
+if TYPE_CHECKING:
+    from .model import Book
+    from .worker import PdfWorker
 
 FORMATS = ("pdf", "epub", "html")
 
@@ -41,43 +41,81 @@ class BuildResult:
 
 
 def build(book_dir: Path, formats: tuple[str, ...] = FORMATS, out_dir: Path | None = None,
-          use_cache: bool = True, progress: Callable[[str], None] = lambda step: None) -> BuildResult:
-    progress("reading the book")
-    book = load_book(book_dir, use_cache=use_cache)
-    out_dir = out_dir or book.root / "dist"
+          use_cache: bool = True, progress: Callable[[str], None] = lambda step: None,
+          parallel: bool = False, worker: PdfWorker | None = None) -> BuildResult:
+    """Build `formats` of the book in `book_dir`.
+
+    With `parallel`, the PDF is laid out in a second process (folio.worker), started at once, while
+    this one makes the EPUB and the web page; `worker` is such a process kept by the caller (watch
+    reuses one for every rebuild), started already, and left running.
+    """
+    needs_layout = "pdf" in formats or "epub" in formats
+    own_worker = None
+    if worker is None and parallel and needs_layout:
+        from .worker import PdfWorker
+
+        worker = own_worker = PdfWorker()
+    try:
+        from .load import load_book  # after the PDF process has started: this import is not small
+
+        progress("reading the book")
+        book = load_book(book_dir, use_cache=use_cache)
+        return _render_all(book, formats, out_dir or book.root / "dist", progress, worker if needs_layout else None)
+    finally:
+        if own_worker is not None:
+            own_worker.close()
+
+
+def _render_all(book: Book, formats: tuple[str, ...], out_dir: Path, progress: Callable[[str], None],
+                worker: PdfWorker | None) -> BuildResult:
+    from .config import build_date
+    from .epub import COVER_WIDTH_PX
+    from .pdf import print_job
+
     slug = book.config.slug
     rendered: list[tuple[Output, bytes]] = []
-
-    pdf = None
-    if "pdf" in formats or "epub" in formats:
+    start = time.perf_counter()
+    in_process = None
+    if worker is not None:
+        worker.submit(print_job(book), cover_page="epub" in formats)
+    elif "pdf" in formats or "epub" in formats:
         # The EPUB needs the layout too: its cover is the PDF's and its page markers are the PDF's pages.
         from .pdf import render_pdf
 
         progress(f"laying out {_count(len(book.chapters), 'chapter')}")
-        start = time.perf_counter()
-        pdf = render_pdf(book)
-        if "pdf" in formats:
-            rendered.append((Output("pdf", out_dir / f"{slug}.pdf", len(pdf.data), time.perf_counter() - start,
-                                    _count(pdf.page_count, "page"), tuple(pdf.warnings)), pdf.data))
-    if "epub" in formats:
-        from .epub import COVER_WIDTH_PX, render_epub
-        from .pdf import rasterize_first_page
+        in_process = render_pdf(print_job(book))
 
-        progress("packing the EPUB")
-        start = time.perf_counter()
-        cover = rasterize_first_page(pdf.data, COVER_WIDTH_PX)
-        data = render_epub(book, cover, build_date(book.config), pdf.page_starts)
-        rendered.append((Output("epub", out_dir / f"{slug}.epub", len(data), time.perf_counter() - start,
-                                f"{_count(len(book.chapters), 'chapter')}, {_count(len(book.figures), 'figure')}"), data))
     if "html" in formats:
         from .html import render_web_html
 
         progress("writing the web page")
-        start = time.perf_counter()
+        html_start = time.perf_counter()
         data = render_web_html(book).encode("utf-8")
-        rendered.append((Output("html", out_dir / f"{slug}.html", len(data), time.perf_counter() - start,
+        rendered.append((Output("html", out_dir / f"{slug}.html", len(data), time.perf_counter() - html_start,
                                 "single page"), data))
+    if "epub" in formats:
+        from .epub import render_epub
+        from .pdf import rasterize_first_page
 
+        if worker is not None:
+            progress(f"laying out {_count(len(book.chapters), 'chapter')}")
+            starts, cover_page = worker.layout(), worker.cover_page
+        else:
+            starts, cover_page = in_process.page_starts, lambda: in_process.data
+        progress("packing the EPUB")
+        epub_start = time.perf_counter()
+        data = render_epub(book, lambda: rasterize_first_page(cover_page(), COVER_WIDTH_PX),
+                           build_date(book.config), starts)
+        rendered.append((Output("epub", out_dir / f"{slug}.epub", len(data), time.perf_counter() - epub_start,
+                                f"{_count(len(book.chapters), 'chapter')}, {_count(len(book.figures), 'figure')}"), data))
+    if "pdf" in formats:
+        if worker is not None:
+            progress("drawing the PDF")
+        pdf = worker.pdf() if worker is not None else in_process
+        rendered.append((Output("pdf", out_dir / f"{slug}.pdf", len(pdf.data), time.perf_counter() - start,
+                                _count(pdf.page_count, "page"), tuple(pdf.warnings)), pdf.data))
+
+    rendered.sort(key=lambda pair: FORMATS.index(pair[0].format))
     progress("writing the outputs")
     out_dir.mkdir(parents=True, exist_ok=True)
     write_all_or_nothing({output.path: data for output, data in rendered})

@@ -185,6 +185,12 @@ def check_text(book: Book, paths: dict[str, Path]) -> Finding:
     texts: dict[str, str] = {}
     if "pdf" in paths:
         texts["PDF"] = _normalise_text(_pdf_body_text(book, paths["pdf"]))
+        # A footnote sits at the foot of the text area, inside a paragraph that runs on to the next
+        # page: take the notes ("1. Their text", numbered through the book) out before matching.
+        notes = [body for chapter in book.chapters for _, body in chapter.footnotes]
+        for number, note in enumerate(notes, start=1):
+            note_text = _normalise_text(str(number) + "".join(etree.fromstring(f"<div>{note}</div>").itertext()))
+            texts["PDF"] = texts["PDF"].replace(note_text, "", 1)
     if "epub" in paths:
         with zipfile.ZipFile(paths["epub"]) as archive:
             texts["EPUB"] = _normalise_text(" ".join(
@@ -196,6 +202,11 @@ def check_text(book: Book, paths: dict[str, Path]) -> Finding:
     blocks = 0
     for chapter in book.chapters:
         body = etree.fromstring(f"<div>{chapter.body}</div>")
+        for ref in body.iter("a"):
+            if "footnote-ref" in (ref.get("class") or "").split():
+                ref.text = ""  # each output numbers the notes its own way (per chapter, through the book)
+                for child in list(ref):
+                    ref.remove(child)
         for el in body.iter(*BLOCKS):
             block = _normalise_text("".join(el.itertext()))
             if not block:

@@ -77,22 +77,54 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args: argparse.Namespace, force: bool | None = None) -> int:
     """One build (or check): 0, or the exit status of what went wrong, which has been printed."""
-    from .cache import fresh_outputs, input_keys, record
+    from .cache import fresh_outputs, input_keys
 
     force = args.force if force is None else force
-    keys = input_keys(args.book, args.out_dir, args.formats) if (args.book / "book.yaml").is_file() else {}
-    fresh = {} if force or args.command == "check" else fresh_outputs(args.book, args.out_dir, keys)
-    todo = tuple(f for f in args.formats if f not in fresh)
-    if not args.quiet:
-        for path in fresh.values():
-            print(f"{_relative(path):<48} {_size(path.stat().st_size):>8}  up to date")
-    if not todo:
-        return 0
+    # --force rebuilds everything: the PDF process can start before the inputs are even hashed.
+    early = _start_pdf_worker(args.formats) if force and args.command != "watch" else None
+    try:
+        keys = input_keys(args.book, args.out_dir, args.formats) if (args.book / "book.yaml").is_file() else {}
+        fresh = {} if force or args.command == "check" else fresh_outputs(args.book, args.out_dir, keys)
+        todo = tuple(f for f in args.formats if f not in fresh)
+        if not args.quiet:
+            for path in fresh.values():
+                print(f"{_relative(path):<48} {_size(path.stat().st_size):>8}  up to date")
+        if not todo:
+            return 0
+        worker = early or (_watch_worker(args, todo) if args.command == "watch" else None)
+        return _run(args, todo, force, keys, worker)
+    finally:
+        if early is not None:
+            early.close()
+
+
+def _start_pdf_worker(formats: tuple[str, ...]):
+    from .worker import PdfWorker, worth_it
+
+    return PdfWorker() if ("pdf" in formats or "epub" in formats) and worth_it() else None
+
+
+def _watch_worker(args: argparse.Namespace, todo: tuple[str, ...]):
+    """watch keeps one PDF process, WeasyPrint warm in it, for all its rebuilds; replaced if a
+    rebuild was interrupted mid-layout or the process died."""
+    worker = getattr(args, "pdf_worker", None)
+    if worker is None or not worker.reusable:
+        if worker is not None:
+            worker.close()
+        worker = args.pdf_worker = _start_pdf_worker(todo)
+    return worker
+
+
+def _run(args: argparse.Namespace, todo: tuple[str, ...], force: bool, keys: dict, worker) -> int:
+    from .cache import record
+
     try:
         from .build import build
 
         with _progress(args.quiet) as step:
-            result = build(args.book, todo, args.out, use_cache=not force, progress=step)
+            # Without a worker given, a one-off build starts its own (on more than one processor).
+            result = build(args.book, todo, args.out, use_cache=not force, progress=step, worker=worker,
+                           parallel=worker is None and args.command != "watch" and _worth_it())
         if keys:
             record(args.book, args.out_dir, keys, {o.format: o.path for o in result.outputs})
     except BookError as exc:
@@ -108,6 +140,8 @@ def _build(args: argparse.Namespace, force: bool | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the last line of defence: report, never a bare traceback
         if args.debug:
             traceback.print_exc()
+            if details := getattr(exc, "details", ""):  # the PDF process's own traceback
+                print(details, file=sys.stderr)
         print(f"internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         if not args.debug:
             print("run again with --debug for the traceback; nothing was written.", file=sys.stderr)
@@ -121,6 +155,12 @@ def _build(args: argparse.Namespace, force: bool | None = None) -> int:
     if args.command == "check":
         return _check(result, args.quiet)
     return 0
+
+
+def _worth_it() -> bool:
+    from .worker import worth_it
+
+    return worth_it()
 
 
 @contextmanager
@@ -153,14 +193,17 @@ def _watch(args: argparse.Namespace) -> int:
         status = _build(args, force=False)
         return None if status == 0 else args.last_problems or [f"build failed with status {status}"]
 
-    _build(args)  # the first build imports the renderers; later ones find them warm
     try:
+        _build(args)  # imports the renderers (and starts the PDF process): later builds find them warm
         watch(args.book, args.out_dir, args.port, rebuild, slug, lambda message: print(message, file=sys.stderr))
     except KeyboardInterrupt:
         pass
     except OSError as exc:
         print(f"error: cannot serve on 127.0.0.1:{args.port}: {exc.strerror}; pick another --port", file=sys.stderr)
         return 2
+    finally:
+        if getattr(args, "pdf_worker", None) is not None:
+            args.pdf_worker.close()
     return 0
 
 

@@ -8,6 +8,7 @@ import posixpath
 import re
 import unicodedata
 import zipfile
+from typing import Callable
 
 from lxml import etree
 
@@ -62,7 +63,7 @@ def unique_names(names: list[str], taken: set[str] = frozenset()) -> list[str]:
     return result
 
 
-def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime, page_starts: list[PageStart]) -> bytes:
+def render_epub(book: Book, cover_jpeg: Callable[[], bytes], build_date: dt.datetime, page_starts: list[PageStart]) -> bytes:
     env = template_env(book.theme_dir)
     meta = metadata(book)
     config = book.config
@@ -107,10 +108,9 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime, page_sta
         package.add_item(epub.EpubItem(uid=f"font{number}", file_name=name, media_type=media_type,
                                        content=subset_font(path, text)))
     for number, key in enumerate(image_keys, start=1):
-        data, media_type = book.image_bytes(book.images[key], "screen")
+        data, media_type = book.screen_image_bytes(book.images[key])
         package.add_item(epub.EpubItem(uid=f"image{number}", file_name=image_files[key], media_type=media_type,
                                        content=data))
-    package.set_cover(COVER_IMAGE, cover_jpeg, create_page=False)
 
     def document(uid: str, file_name: str, title: str, template: str, **context) -> PreparedDocument:
         depth = file_name.count("/")
@@ -165,6 +165,8 @@ def render_epub(book: Book, cover_jpeg: bytes, build_date: dt.datetime, page_sta
         {"type": "toc", "href": "text/nav.xhtml", "title": config.theme.contents_title},
         {"type": "text", "href": files[book.chapters[0].id], "title": book.chapters[0].title},
     ]
+    # Last: in a parallel build the picture of the cover is the final thing the PDF process makes.
+    package.set_cover(COVER_IMAGE, cover_jpeg(), create_page=False)
     raw = io.BytesIO()
     epub.write_epub(raw, package, {"mtime": build_date, "epub3_landmark": False, "epub3_pages": False,
                                    "raise_exceptions": True})

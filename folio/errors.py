@@ -30,3 +30,7 @@ class BookError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self):
+        # Pickled by the PDF process; the default would rebuild it from the joined message.
+        return (type(self), (self.problems,))

@@ -197,7 +197,7 @@ def render_web_html(book: Book) -> str:
         css = re.sub(r'format\("(truetype|opentype)"\)', 'format("woff2")', css)
     inline = {}
     for key, image in book.images.items():
-        data, media_type = book.image_bytes(image, "screen")
+        data, media_type = book.screen_image_bytes(image)
         inline[key] = f"data:{media_type};base64,{_b64(data)}"
     chapters = [{"id": c.id, "title": c.title, "body": chapter_markup(c, "endnotes", image_sources=inline)}
                 for c in book.chapters]

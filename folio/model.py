@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .config import BookConfig
 from .errors import Problem
 from .resources import Resources
+
+if TYPE_CHECKING:  # the PDF process unpickles Images without importing the config schema (pydantic)
+    from .config import BookConfig
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,12 @@ class Book:
     warnings: tuple[Problem, ...] = ()  # things the build changed or dropped, reported but not fatal
     image_cache: Path | None = None  # processed images by content hash; None to process afresh
 
-    def image_bytes(self, image: Image, target: str) -> tuple[bytes, str]:
-        """The image as the output `target` ("screen" or "print") shows it: sized, upright, sRGB."""
-        from .images import SCREEN_LONG_SIDE, prepared, print_pixels
+    def screen_image_bytes(self, image: Image) -> tuple[bytes, str]:
+        """The image as the EPUB and the web page show it: sized, upright, sRGB (the PDF's: PrintJob)."""
+        from .images import SCREEN_LONG_SIDE, prepared
 
-        box = (SCREEN_LONG_SIDE, SCREEN_LONG_SIDE) if target == "screen" else print_pixels(*self.print_figure_box_mm)
-        return prepared(image, self.resources.read_file(image.path), target, box, self.image_cache)
+        box = (SCREEN_LONG_SIDE, SCREEN_LONG_SIDE)
+        return prepared(image, self.resources.read_file(image.path), "screen", box, self.image_cache)
 
     @property
     def print_figure_box_mm(self) -> tuple[float, float]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import mimetypes
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
-
 
 
 class ResourceRefused(Exception):
@@ -24,7 +23,12 @@ class Resources:
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise ResourceRefused(f"'{url}' is not a file in the book folder (remote resources are not fetched)")
-        path = Path(url2pathname(unquote(parts.path))).resolve()
+        if os.name == "nt":
+            from urllib.request import url2pathname  # not imported elsewhere: it costs 25 ms
+
+            path = Path(url2pathname(parts.path)).resolve()
+        else:
+            path = Path(unquote(parts.path)).resolve()
         if not any(path.is_relative_to(root) for root in self.roots):
             raise ResourceRefused(f"'{path}' is outside the book folder")
         if not path.is_file():
