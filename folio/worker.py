@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # imported by the child only once WeasyPrint is in (see serve
 
 def worth_it() -> bool:
     """A second process pays off only with a second processor to run it (and POSIX pipes to talk)."""
-    if os.name != "posix":
+    if os.name != "posix" or not sys.executable:
         return False
     try:
         return len(os.sched_getaffinity(0)) > 1
@@ -53,7 +53,10 @@ class PdfWorker:
         to_child_read, self._to_child = os.pipe()
         self._from_child, from_child_write = os.pipe()
         code = (f"import sys; sys.path[:] = {sys.path!r}\n"
-                f"from folio.worker import serve; serve({to_child_read}, {from_child_write})")
+                "try:\n    import folio.worker\n"
+                "except ImportError:  # an install that needs site's .pth files\n"
+                "    import site; site.main(); import folio.worker\n"
+                f"folio.worker.serve({to_child_read}, {from_child_write})")
         self._process = subprocess.Popen([sys.executable, "-S", "-c", code],
                                          pass_fds=(to_child_read, from_child_write), stdin=subprocess.DEVNULL)
         os.close(to_child_read)
@@ -135,9 +138,17 @@ def serve(read_fd: int, write_fd: int) -> None:
     the parent closes the pipe."""
     # Ctrl-C reaches the whole process group; the parent decides what happens and stops this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    from .pdf import import_weasyprint, render_pdf
+    try:
+        from .pdf import import_weasyprint, render_pdf
 
-    import_weasyprint()  # while the parent reads the book
+        import_weasyprint()  # while the parent reads the book
+    except ImportError:  # started without site (-S): some installs need its .pth files
+        import site
+
+        site.main()
+        from .pdf import import_weasyprint, render_pdf
+
+        import_weasyprint()
     with os.fdopen(read_fd, "rb") as receiver, os.fdopen(write_fd, "wb") as sender:
         def send(tag: str, value: Any) -> None:
             pickle.dump((tag, value), sender, protocol=pickle.HIGHEST_PROTOCOL)
