@@ -151,7 +151,7 @@ def _append(book, part) -> None:
                 if "/StructParent" in annotation:
                     annotation.StructParent = int(annotation.StructParent) + key_offset
         if "/ParentTreeNextKey" in book_tree:
-            del book_tree["/ParentTreeNextKey"]
+            book_tree.ParentTreeNextKey = _next_parent_key(book_tree)
 
     part_outline = part.Root.get("/Outlines")
     if part_outline is not None and "/First" in part_outline:
