@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 import markdown
+from markdown.extensions import md_in_html
 from xml.sax.saxutils import escape
 from lxml import etree, html
 
@@ -39,8 +40,31 @@ class MarkdownProblem(Exception):
 
 def new_converter() -> markdown.Markdown:
     # One converter is reused for every chapter (reset between them): building it is the costly part.
-    return markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
-                             output_format="xhtml")
+    converter = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
+                                  output_format="xhtml")
+    converter.preprocessors.register(_HtmlBlocks(converter), "html_block", 20)  # replaces md_in_html's
+    return converter
+
+
+class _Extractor(md_in_html.HTMLExtractorExtra):
+    def handle_empty_tag(self, data: str, is_block: bool) -> None:
+        # Python-Markdown 3.11 files an entity or character reference in the text that follows a raw
+        # HTML block on the same line ("<hr> x &copy; y") under the *next* raw block, so the
+        # character turns up elsewhere in the chapter. It belongs in the text where it stands.
+        if self.intail and not self.inraw and not self.mdstack and not is_block:
+            self.cleandoc.append(data)
+            return
+        super().handle_empty_tag(data, is_block)
+
+
+class _HtmlBlocks(md_in_html.HtmlBlockPreprocessor):
+    """md_in_html's preprocessor (same code) with the extractor above."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        parser = _Extractor(self.md)
+        parser.feed("\n".join(lines))
+        parser.close()
+        return "".join(parser.cleandoc).split("\n")
 
 
 def convert(text: str, converter: markdown.Markdown) -> Converted:
