@@ -81,7 +81,7 @@ def _build(args: argparse.Namespace, force: bool | None = None) -> int:
 
     force = args.force if force is None else force
     # --force rebuilds everything: the PDF process can start before the inputs are even hashed.
-    early = _start_pdf_worker(args.formats) if force and args.command != "watch" else None
+    own_worker = _start_pdf_worker(args.formats) if force and args.command != "watch" else None
     try:
         keys = input_keys(args.book, args.out_dir, args.formats) if (args.book / "book.yaml").is_file() else {}
         fresh = {} if force or args.command == "check" else fresh_outputs(args.book, args.out_dir, keys)
@@ -91,14 +91,18 @@ def _build(args: argparse.Namespace, force: bool | None = None) -> int:
                 print(f"{_relative(path):<48} {_size(path.stat().st_size):>8}  up to date")
         if not todo:
             return 0
-        worker = early or (_watch_worker(args, todo) if args.command == "watch" else None)
+        if args.command == "watch":
+            worker = _watch_worker(args, todo)
+        else:
+            worker = own_worker = own_worker or _start_pdf_worker(todo)
         return _run(args, todo, force, keys, worker)
     finally:
-        if early is not None:
-            early.close()
+        if own_worker is not None:
+            own_worker.close()
 
 
 def _start_pdf_worker(formats: tuple[str, ...]):
+    """The process to lay out the PDF in, on a machine with more than one processor."""
     from .worker import PdfWorker, worth_it
 
     return PdfWorker() if ("pdf" in formats or "epub" in formats) and worth_it() else None
@@ -122,9 +126,7 @@ def _run(args: argparse.Namespace, todo: tuple[str, ...], force: bool, keys: dic
         from .build import build
 
         with _progress(args.quiet) as step:
-            # Without a worker given, a one-off build starts its own (on more than one processor).
-            result = build(args.book, todo, args.out, use_cache=not force, progress=step, worker=worker,
-                           parallel=worker is None and args.command != "watch" and _worth_it())
+            result = build(args.book, todo, args.out, use_cache=not force, progress=step, worker=worker)
         if keys:
             record(args.book, args.out_dir, keys, {o.format: o.path for o in result.outputs})
     except BookError as exc:
@@ -155,12 +157,6 @@ def _run(args: argparse.Namespace, todo: tuple[str, ...], force: bool, keys: dic
     if args.command == "check":
         return _check(result, args.quiet)
     return 0
-
-
-def _worth_it() -> bool:
-    from .worker import worth_it
-
-    return worth_it()
 
 
 @contextmanager

@@ -53,9 +53,9 @@ class PdfWorker:
         to_child_read, self._to_child = os.pipe()
         self._from_child, from_child_write = os.pipe()
         code = (f"import sys; sys.path[:] = {sys.path!r}\n"
-                "try:\n    import folio.worker\n"
+                "try:\n    import folio.worker; folio.worker.preload()\n"
                 "except ImportError:  # an install that needs site's .pth files\n"
-                "    import site; site.main(); import folio.worker\n"
+                "    import site; site.main(); import folio.worker; folio.worker.preload()\n"
                 f"folio.worker.serve({to_child_read}, {from_child_write})")
         self._process = subprocess.Popen([sys.executable, "-S", "-c", code],
                                          pass_fds=(to_child_read, from_child_write), stdin=subprocess.DEVNULL)
@@ -133,22 +133,20 @@ class PdfWorker:
         self.close()
 
 
-def serve(read_fd: int, write_fd: int) -> None:
-    """The PDF process: lay out each PrintJob read from `read_fd`, answering on `write_fd`, until
-    the parent closes the pipe."""
+def preload() -> None:
+    """WeasyPrint, imported by the PDF process while the parent reads the book."""
     # Ctrl-C reaches the whole process group; the parent decides what happens and stops this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        from .pdf import import_weasyprint, render_pdf
+    from .pdf import import_weasyprint
 
-        import_weasyprint()  # while the parent reads the book
-    except ImportError:  # started without site (-S): some installs need its .pth files
-        import site
+    import_weasyprint()
 
-        site.main()
-        from .pdf import import_weasyprint, render_pdf
 
-        import_weasyprint()
+def serve(read_fd: int, write_fd: int) -> None:
+    """The PDF process: lay out each PrintJob read from `read_fd`, answering on `write_fd`, until
+    the parent closes the pipe. Started after preload()."""
+    from .pdf import render_pdf
+
     with os.fdopen(read_fd, "rb") as receiver, os.fdopen(write_fd, "wb") as sender:
         def send(tag: str, value: Any) -> None:
             pickle.dump((tag, value), sender, protocol=pickle.HIGHEST_PROTOCOL)
